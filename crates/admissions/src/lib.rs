@@ -1,0 +1,1 @@
+//! ridgegate-admissions (work in progress).

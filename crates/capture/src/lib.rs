@@ -1,0 +1,1 @@
+//! ridgegate-capture (work in progress).

@@ -1,0 +1,1 @@
+//! ridgegate-extract (work in progress).

@@ -1,0 +1,1 @@
+//! ridgegate-matcher (work in progress).

@@ -1,0 +1,1 @@
+//! ridgegate-photo (work in progress).

@@ -1,0 +1,1 @@
+//! ridgegate-store (work in progress).

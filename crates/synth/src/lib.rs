@@ -1,0 +1,1 @@
+//! ridgegate-synth (work in progress).

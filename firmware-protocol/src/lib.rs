@@ -1,0 +1,2 @@
+//! EF01 protocol codec (work in progress).
+#![no_std]

@@ -1,0 +1,42 @@
+//! `ridgegate` command-line interface.
+//!
+//! Every subcommand lives in its own module under `src/cmd/`. Errors are printed as
+//! `error: <message>` with the cause chain, and the process exits non-zero.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// RidgeGate: fingerprint capture, extraction, matching and the admissions service.
+#[derive(Parser)]
+#[command(name = "ridgegate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    // SUBCOMMANDS (one line per subcommand; keep this marker)
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        // DISPATCH (one line per subcommand; keep this marker)
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
