@@ -18,11 +18,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// Store maintenance: stats, export, import, verify-integrity, delete, generate-key.
+    Store(cmd::store::Args),
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Store(a) => cmd::store::run(a),
     }
 }
 
