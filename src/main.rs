@@ -18,6 +18,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// Say what files are: image size/dpi, or template format, views and minutiae.
+    Info(cmd::info::Args),
+    /// Convert templates between native, ISO 19794-2, ANSI 378 and xyt.
+    Convert(cmd::convert::Args),
     /// Store maintenance: stats, export, import, verify-integrity, delete, generate-key.
     Store(cmd::store::Args),
 }
@@ -25,6 +29,8 @@ enum Command {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Info(a) => cmd::info::run(a),
+        Command::Convert(a) => cmd::convert::run(a),
         Command::Store(a) => cmd::store::run(a),
     }
 }
