@@ -65,23 +65,26 @@ fn describe(path: &PathBuf, dpi: Option<u16>) -> anyhow::Result<String> {
         }
         return Ok(s);
     }
-    let kind = if ridgegate_core::wsq::is_wsq(&bytes) {
+    let is_wsq = ridgegate_core::wsq::is_wsq(&bytes);
+    let kind = if is_wsq {
         "WSQ".to_string()
     } else {
         image_format_name(&bytes)
     };
     let img =
         FingerImage::decode(&bytes, dpi).context("neither a template nor a readable image")?;
+    // Only a WSQ NISTCOM comment is trusted for dpi; other headers (FVC TIFFs say 1x1) are not.
+    let from_file = is_wsq && ridgegate_core::wsq::decode(&bytes).is_ok_and(|w| w.ppi.is_some());
+    let dpi_source = match (dpi, from_file) {
+        (Some(_), _) => "",
+        (None, true) => " (from the file's NISTCOM comment)",
+        (None, false) => " (assumed; pass --dpi to state it)",
+    };
     Ok(format!(
-        "{kind} image, {}x{} px, 8-bit grey, {} dpi{}",
+        "{kind} image, {}x{} px, 8-bit grey, {} dpi{dpi_source}",
         img.width(),
         img.height(),
-        img.dpi(),
-        if dpi.is_none() {
-            " (assumed; pass --dpi to state it)"
-        } else {
-            ""
-        }
+        img.dpi()
     ))
 }
 
