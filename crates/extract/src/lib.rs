@@ -1,1 +1,174 @@
-//! ridgegate-extract (work in progress).
+//! # ridgegate-extract
+//!
+//! Fingerprint image → minutiae [`Template`] plus an image quality score.
+//!
+//! [`extract`] runs a classical contextual-filtering pipeline (Hong, Wan & Jain 1998, with
+//! SourceAFIS-style false-minutiae filters). Each stage is a small pure function in its own
+//! module, named after what it produces; all tunables are in [`params`]:
+//!
+//! 1. [`resample::working_image`] — the image at 500 dpi;
+//! 2. [`segmentation::block_contrast`] → [`segmentation::segmentation_mask`] — foreground blocks;
+//! 3. [`normalization::normalized_image`] — local mean/contrast equalised;
+//! 4. [`orientation::orientation_field`] — ridge direction and coherence per 8×8 block;
+//! 5. [`frequency::ridge_period`] — ridge period per block;
+//! 6. [`enhancement::enhanced_image`] → [`enhancement::binarized_image`] — oriented Gabor filtering;
+//! 7. [`thinning::skeleton`] — one-pixel ridge skeleton;
+//! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
+//! 9. [`quality::quality_factors`] — image quality 0–100.
+//!
+//! Coordinates in the template are in the *original* image's pixel grid and dpi. Angles follow
+//! [`ridgegate_core::Minutia`] (ISO convention). [`extract`] is pure and thread-safe; rows of the
+//! Gabor stage run on rayon's pool. [`extract_with`] additionally hands stage pictures to a
+//! [`dump::StageSink`] (the CLI's `--dump DIR`).
+
+pub mod dump;
+pub mod enhancement;
+pub mod frequency;
+pub mod minutiae;
+pub mod normalization;
+pub mod orientation;
+pub mod params;
+pub mod plane;
+pub mod quality;
+pub mod resample;
+pub mod segmentation;
+pub mod thinning;
+
+use dump::{NoDump, StageSink, offer};
+use ridgegate_core::{FingerImage, Minutia, Template};
+use std::f32::consts::TAU;
+
+/// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
+/// output changes; templates of another version should be re-extracted from stored images.
+pub const ALGORITHM_VERSION: u16 = 1;
+
+/// The result of one extraction.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The minutiae, in the original image's geometry (`template.quality` = [`Extraction::quality`]).
+    pub template: Template,
+    /// Image quality 0..=100 (see [`quality::QualityFactors::score`]); enrollment asks for a
+    /// recapture below its threshold.
+    pub quality: u8,
+    /// Number of minutiae in the template.
+    pub minutia_count: usize,
+    /// The factors behind the quality score.
+    pub factors: quality::QualityFactors,
+    /// Why the template is empty or weak, when it is (e.g. no fingerprint area found).
+    pub reason: Option<String>,
+}
+
+/// Extraction failures that are not a matter of quality (those give a quality-0 [`Extraction`]).
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// The image is physically larger than any finger scanner produces.
+    #[error(
+        "image of {width}x{height} px at {dpi} dpi is larger than 8 inches on a side at 500 dpi: not a single-finger image"
+    )]
+    TooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// Stated resolution.
+        dpi: u16,
+    },
+}
+
+/// Extracts a template from an image. See the crate docs for the stages.
+/// Cost: a few ms for a 300×400 image at 500 dpi on one core.
+pub fn extract(image: &FingerImage) -> Result<Extraction, ExtractError> {
+    extract_with(image, &mut NoDump)
+}
+
+/// [`extract`], handing a picture of each stage to `sink` (rendered only for accepted keys).
+pub fn extract_with(
+    image: &FingerImage,
+    sink: &mut dyn StageSink,
+) -> Result<Extraction, ExtractError> {
+    use params::BLOCK;
+    let (img, scale) = resample::working_image(image).ok_or(ExtractError::TooLarge {
+        width: image.width(),
+        height: image.height(),
+        dpi: image.dpi(),
+    })?;
+    offer(sink, "working-image", || {
+        dump::render_plane(&img, 0.0, 255.0)
+    });
+    let contrast = segmentation::block_contrast(&img);
+    let mask = segmentation::segmentation_mask(&contrast);
+    offer(sink, "segmentation-mask", || {
+        dump::render_mask(&img, &mask, BLOCK)
+    });
+    let foreground = mask.data.iter().filter(|&&m| m).count();
+    if foreground < params::MIN_FOREGROUND_BLOCKS {
+        let factors = quality::quality_factors(&mask, &plane::Plane::new(mask.w, mask.h), 0.0, 0);
+        return Ok(empty(
+            image,
+            factors,
+            format!(
+                "no fingerprint area found ({foreground} foreground blocks, need {})",
+                params::MIN_FOREGROUND_BLOCKS
+            ),
+        ));
+    }
+    let norm = normalization::normalized_image(&img);
+    offer(sink, "normalized", || dump::render_plane(&norm, -2.5, 2.5));
+    let field = orientation::orientation_field(&norm, &mask);
+    offer(sink, "orientation", || {
+        dump::render_orientation(&img, &field.angle, &mask, BLOCK)
+    });
+    let (period, frequency_validity) = frequency::ridge_period(&norm, &field, &mask);
+    let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask);
+    offer(sink, "enhanced", || {
+        dump::render_plane(&enhanced, -0.6, 0.6)
+    });
+    let binary = enhancement::binarized_image(&enhanced, &mask);
+    offer(sink, "binarized", || dump::render_binary(&binary));
+    let skel = thinning::skeleton(&binary);
+    offer(sink, "skeleton", || dump::render_binary(&skel));
+    let border = segmentation::border_distance(&mask, img.w, img.h);
+    let found = minutiae::minutiae(&skel, &field, &border);
+    offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));
+    let factors =
+        quality::quality_factors(&mask, &field.coherence, frequency_validity, found.len());
+    let quality = factors.score();
+
+    let mut template = Template::new(image.width() as u16, image.height() as u16, image.dpi());
+    template.algorithm_version = ALGORITHM_VERSION;
+    template.quality = quality;
+    template.minutiae = found
+        .iter()
+        .map(|c| {
+            let x = ((c.x as f32 + 0.5) / scale - 0.5)
+                .round()
+                .clamp(0.0, image.width() as f32 - 1.0) as u16;
+            let y = ((c.y as f32 + 0.5) / scale - 0.5)
+                .round()
+                .clamp(0.0, image.height() as f32 - 1.0) as u16;
+            // Image-space direction (y down) → ISO angle (counter-clockwise as seen).
+            Minutia::new(x, y, (-c.direction).rem_euclid(TAU), c.kind, c.quality)
+        })
+        .collect();
+    let reason = (found.is_empty()).then(|| "no reliable minutiae found".to_string());
+    Ok(Extraction {
+        minutia_count: template.minutiae.len(),
+        template,
+        quality,
+        factors,
+        reason,
+    })
+}
+
+fn empty(image: &FingerImage, factors: quality::QualityFactors, reason: String) -> Extraction {
+    let mut template = Template::new(image.width() as u16, image.height() as u16, image.dpi());
+    template.algorithm_version = ALGORITHM_VERSION;
+    Extraction {
+        template,
+        quality: 0,
+        minutia_count: 0,
+        factors,
+        reason: Some(reason),
+    }
+}

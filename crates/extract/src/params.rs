@@ -1,0 +1,83 @@
+//! Every tunable of the extractor, in one place. Lengths are in pixels at the working
+//! resolution [`WORKING_DPI`] (images are resampled to it first), angles in radians.
+//! Changing any value changes extraction output: bump [`crate::ALGORITHM_VERSION`].
+
+/// Resolution every image is resampled to before extraction (the FBI/ISO norm for live scanners).
+pub const WORKING_DPI: u16 = 500;
+/// Largest side accepted after resampling (8 inches at 500 dpi); bounds memory and time.
+pub const MAX_WORKING_SIDE: usize = 4000;
+
+/// Side of the square blocks on which block statistics, orientation and frequency are computed.
+pub const BLOCK: usize = 8;
+/// Half-width of the window (centred on a block) used for block mean/contrast: 16×16 px.
+pub const STAT_RADIUS: usize = 8;
+/// A block is foreground if its grey-level standard deviation exceeds this fraction of the
+/// 90th-percentile block contrast of the image…
+pub const SEG_RELATIVE_CONTRAST: f32 = 0.30;
+/// …and at least this absolute standard deviation (grey levels), so blank images stay empty.
+pub const SEG_MIN_CONTRAST: f32 = 9.0;
+/// Radius (blocks) of the majority vote that smooths the foreground mask.
+pub const SEG_VOTE_RADIUS: usize = 2;
+/// Fraction of neighbours that must be foreground in the vote.
+pub const SEG_VOTE_MAJORITY: f32 = 0.5;
+/// Foreground blocks needed for a usable image (~ 48 blocks = 3,000 px² ≈ 7.7 mm²).
+pub const MIN_FOREGROUND_BLOCKS: usize = 48;
+
+/// Half-width of the window for local normalisation (mean and variance), px.
+pub const NORM_RADIUS: usize = 12;
+
+/// Half-width of the gradient-covariance window for the block orientation, px.
+pub const ORIENT_RADIUS: usize = 10;
+/// Radius (blocks) of the box smoothing applied twice to the doubled-angle orientation field.
+pub const ORIENT_SMOOTH_RADIUS: usize = 2;
+
+/// Length along the ridge normal of the signature window used to measure ridge period, px.
+pub const FREQ_WINDOW_LENGTH: usize = 32;
+/// Half-width along the ridge of that window, px.
+pub const FREQ_WINDOW_HALF_WIDTH: usize = 7;
+/// Shortest plausible ridge period at 500 dpi, px (~ 0.25 mm).
+pub const MIN_PERIOD: f32 = 5.0;
+/// Longest plausible ridge period at 500 dpi, px (~ 0.76 mm).
+pub const MAX_PERIOD: f32 = 15.0;
+/// Period assumed where none can be measured (typical adult fingertip at 500 dpi).
+pub const DEFAULT_PERIOD: f32 = 9.0;
+/// Radius (blocks) of the smoothing applied to the period map.
+pub const FREQ_SMOOTH_RADIUS: usize = 2;
+
+/// Number of quantised orientations in the Gabor filter bank (11.25° apart).
+pub const GABOR_ORIENTATIONS: usize = 16;
+/// Gabor envelope standard deviation as a fraction of the ridge period, across the ridges.
+pub const GABOR_SIGMA_ACROSS: f32 = 0.45;
+/// Gabor envelope standard deviation as a fraction of the ridge period, along the ridges.
+pub const GABOR_SIGMA_ALONG: f32 = 0.55;
+/// Kernel radius in px (kernel side = 2·radius + 1).
+pub const GABOR_RADIUS: usize = 6;
+
+/// Minutiae closer than this to the foreground border are dropped (px).
+pub const BORDER_MARGIN: f32 = 14.0;
+/// Distance traced along the skeleton to measure a minutia's direction (px).
+pub const DIRECTION_TRACE: usize = 10;
+/// An ending whose ridge reaches a bifurcation within this length is a spur (both removed).
+pub const SPUR_LENGTH: usize = 12;
+/// A ridge with two endings closer than this along the skeleton is a fragment (both removed).
+pub const SHORT_RIDGE_LENGTH: usize = 18;
+/// Two bifurcations joined by a ridge shorter than this form a bridge (both removed).
+pub const BRIDGE_LENGTH: usize = 10;
+/// Two endings closer than this (straight line), facing each other, are a broken ridge.
+pub const GAP_DISTANCE: f32 = 12.0;
+/// …and must point against each other within this angle (radians) to count as a gap.
+pub const GAP_ANGLE_TOLERANCE: f32 = 0.6;
+/// Radius of a minutia cloud (px): a minutia with more than [`CLUSTER_MAX`] neighbours within it
+/// lies in a damaged area and is removed.
+pub const CLUSTER_RADIUS: f32 = 12.0;
+/// Neighbours tolerated within [`CLUSTER_RADIUS`].
+pub const CLUSTER_MAX: usize = 2;
+/// Minutiae in blocks whose orientation coherence is below this are unreliable and dropped.
+pub const MIN_COHERENCE: f32 = 0.25;
+/// Most minutiae kept per template (best by quality).
+pub const MAX_MINUTIAE: usize = 80;
+
+/// Image quality: foreground area (px at 500 dpi) that counts as a full-size contact.
+pub const QUALITY_FULL_AREA: f32 = 60_000.0;
+/// Image quality: minutia count that counts as full evidence.
+pub const QUALITY_FULL_MINUTIAE: f32 = 35.0;
