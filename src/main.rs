@@ -18,6 +18,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// Extract minutiae templates from fingerprint images.
+    Extract(cmd::extract::Args),
     /// Say what files are: image size/dpi, or template format, views and minutiae.
     Info(cmd::info::Args),
     /// Convert templates between native, ISO 19794-2, ANSI 378 and xyt.
@@ -29,6 +31,7 @@ enum Command {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Extract(a) => cmd::extract::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Convert(a) => cmd::convert::run(a),
         Command::Store(a) => cmd::store::run(a),

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes `Args` (clap) and `run(args) -> anyhow::Result<()>`.
 //! Add a module here, a variant to `Command` in main.rs and an arm to its `match`.
 pub mod convert;
+pub mod extract;
 pub mod info;
 pub mod store;
