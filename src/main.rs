@@ -18,6 +18,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// Benchmarks on real data (extract; more to come).
+    Bench(cmd::bench::Args),
     /// Extract minutiae templates from fingerprint images.
     Extract(cmd::extract::Args),
     /// Say what files are: image size/dpi, or template format, views and minutiae.
@@ -31,6 +33,7 @@ enum Command {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Bench(a) => cmd::bench::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Convert(a) => cmd::convert::run(a),

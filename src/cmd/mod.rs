@@ -1,6 +1,8 @@
 //! One module per subcommand. Each exposes `Args` (clap) and `run(args) -> anyhow::Result<()>`.
 //! Add a module here, a variant to `Command` in main.rs and an arm to its `match`.
+pub mod bench;
 pub mod convert;
+pub mod datasets;
 pub mod extract;
 pub mod info;
 pub mod store;
