@@ -31,7 +31,9 @@ pub fn ridge_period(
             for (k, s) in signature.iter_mut().enumerate() {
                 let d = k as f32 - FREQ_WINDOW_LENGTH as f32 / 2.0;
                 let mut acc = 0.0;
-                for j in -(FREQ_WINDOW_HALF_WIDTH as isize)..=FREQ_WINDOW_HALF_WIDTH as isize {
+                for j in (-(FREQ_WINDOW_HALF_WIDTH as isize)..=FREQ_WINDOW_HALF_WIDTH as isize)
+                    .step_by(FREQ_WINDOW_STEP)
+                {
                     let x = cx + d * nx + j as f32 * tx;
                     let y = cy + d * ny + j as f32 * ty;
                     acc += norm.clamped(x.round() as isize, y.round() as isize);

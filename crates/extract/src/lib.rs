@@ -128,8 +128,7 @@ pub fn extract_with(
     offer(sink, "binarized", || dump::render_binary(&binary));
     let skel = thinning::skeleton(&binary);
     offer(sink, "skeleton", || dump::render_binary(&skel));
-    let border = segmentation::border_distance(&mask, img.w, img.h);
-    let found = minutiae::minutiae(&skel, &field, &border);
+    let found = minutiae::minutiae(&skel, &field, &mask);
     offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));
     let factors =
         quality::quality_factors(&mask, &field.coherence, frequency_validity, found.len());

@@ -3,6 +3,7 @@
 use crate::orientation::OrientationField;
 use crate::params::*;
 use crate::plane::Plane;
+use crate::segmentation::border_distance;
 use crate::thinning::{crossing_number, neighbours, offset};
 use ridgegate_core::MinutiaKind;
 use std::f32::consts::{PI, TAU};
@@ -140,12 +141,15 @@ fn angle_distance(a: f32, b: f32) -> f32 {
 /// foreground, with directions from skeleton traces aligned to the orientation field, then the
 /// false-minutiae filters (border, low coherence, spurs, short ridges, bridges, gaps, clusters),
 /// per-minutia quality, and the best [`MAX_MINUTIAE`] by quality.
-pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, border: &Plane<f32>) -> Vec<Candidate> {
+pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) -> Vec<Candidate> {
+    let border_at = |x: usize, y: usize| border_distance(mask, skel.w, skel.h, x, y);
     // 1. Raw detection.
     let mut raw: Vec<(usize, usize, MinutiaKind)> = Vec::new();
     for y in 1..skel.h.saturating_sub(1) {
         for x in 1..skel.w.saturating_sub(1) {
-            if skel.at(x, y) == 0 || border.at(x, y) < 2.0 {
+            if skel.at(x, y) == 0
+                || !mask.at((x / BLOCK).min(mask.w - 1), (y / BLOCK).min(mask.h - 1))
+            {
                 continue;
             }
             match crossing_number(neighbours(skel, x, y)) {
@@ -231,7 +235,7 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, border: &Plane<f32>)
 
     // 3. Geometric filters.
     for (i, &(x, y, _)) in raw.iter().enumerate() {
-        if border.at(x, y) < BORDER_MARGIN || field.coherence_at(x, y) < MIN_COHERENCE {
+        if border_at(x, y) < BORDER_MARGIN || field.coherence_at(x, y) < MIN_COHERENCE {
             removed[i] = true;
         }
     }
@@ -278,7 +282,7 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, border: &Plane<f32>)
         .map(|i| {
             let (x, y, kind) = raw[i];
             let coherence = field.coherence_at(x, y).clamp(0.0, 1.0);
-            let inside = (border.at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
+            let inside = (border_at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
             let quality = (100.0 * coherence.sqrt() * inside)
                 .round()
                 .clamp(1.0, 100.0) as u8;

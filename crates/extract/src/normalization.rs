@@ -1,24 +1,18 @@
 //! Stage 2: local normalisation.
 
 use crate::params::NORM_RADIUS;
-use crate::plane::{Integral, Plane};
+use crate::plane::{Plane, box_sums};
 
 /// The image with local mean removed and local contrast equalised: `(v − mean) / std` over a
-/// `(2·NORM_RADIUS)²` window, clamped to ±3. Ridges (dark) become negative, valleys positive.
+/// `(2·NORM_RADIUS+1)²` window, clamped to ±3. Ridges (dark) become negative, valleys positive.
 pub fn normalized_image(img: &Plane<f32>) -> Plane<f32> {
-    let sum = Integral::new(img.w, img.h, |i| img.data[i] as f64);
-    let sq = Integral::new(img.w, img.h, |i| (img.data[i] as f64).powi(2));
-    let r = NORM_RADIUS as isize;
+    let (sum, n) = box_sums(img, NORM_RADIUS, |v| v);
+    let (sq, _) = box_sums(img, NORM_RADIUS, |v| v * v);
     let mut out = Plane::new(img.w, img.h);
-    for y in 0..img.h {
-        for x in 0..img.w {
-            let (xi, yi) = (x as isize, y as isize);
-            let (s, n) = sum.sum(xi - r, yi - r, xi + r, yi + r);
-            let (s2, _) = sq.sum(xi - r, yi - r, xi + r, yi + r);
-            let mean = s / n;
-            let std = (s2 / n - mean * mean).max(1.0).sqrt();
-            *out.at_mut(x, y) = (((img.at(x, y) as f64 - mean) / std) as f32).clamp(-3.0, 3.0);
-        }
+    for i in 0..img.data.len() {
+        let mean = sum.data[i] / n.data[i];
+        let std = (sq.data[i] / n.data[i] - mean * mean).max(1.0).sqrt();
+        out.data[i] = ((img.data[i] - mean) / std).clamp(-3.0, 3.0);
     }
     out
 }

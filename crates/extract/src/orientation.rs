@@ -1,7 +1,7 @@
 //! Stage 3: the orientation field and its coherence.
 
 use crate::params::*;
-use crate::plane::{Integral, Plane, box_smooth};
+use crate::plane::{Plane, box_smooth, neighbourhood_sum};
 
 /// Ridge orientation per block and how reliable it is.
 pub struct OrientationField {
@@ -30,47 +30,47 @@ impl OrientationField {
     }
 }
 
-/// Gradient-based orientation: Sobel gradients, their covariance summed per block over a
-/// `(2·ORIENT_RADIUS)²` window, the doubled-angle vectors smoothed twice over
+/// Gradient-based orientation: Sobel gradients, their covariance summed per block over the
+/// block and its neighbours within `ORIENT_RADIUS_BLOCKS`, the doubled-angle vectors smoothed twice over
 /// `ORIENT_SMOOTH_RADIUS` blocks (foreground only), ridge direction perpendicular to the mean
 /// gradient. Coherence is `|Σ doubled vector| / Σ |gradient|²` before smoothing.
 pub fn orientation_field(norm: &Plane<f32>, mask: &Plane<bool>) -> OrientationField {
     let (w, h) = (norm.w, norm.h);
-    let mut gxx = vec![0f32; w * h];
-    let mut gyy = vec![0f32; w * h];
-    let mut gxy = vec![0f32; w * h];
+    let (bw, bh) = (mask.w, mask.h);
+    // Gradient covariance summed per block cell.
+    let mut cxx = Plane::new(bw, bh);
+    let mut cyy = Plane::new(bw, bh);
+    let mut cxy = Plane::new(bw, bh);
     for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
-            let p = |dx: isize, dy: isize| {
-                norm.at((x as isize + dx) as usize, (y as isize + dy) as usize)
-            };
-            let gx = (p(1, -1) + 2.0 * p(1, 0) + p(1, 1)) - (p(-1, -1) + 2.0 * p(-1, 0) + p(-1, 1));
-            let gy = (p(-1, 1) + 2.0 * p(0, 1) + p(1, 1)) - (p(-1, -1) + 2.0 * p(0, -1) + p(1, -1));
-            let i = y * w + x;
-            gxx[i] = gx * gx;
-            gyy[i] = gy * gy;
-            gxy[i] = gx * gy;
+        let (up, mid, down) = (
+            &norm.data[(y - 1) * w..y * w],
+            &norm.data[y * w..(y + 1) * w],
+            &norm.data[(y + 1) * w..(y + 2) * w],
+        );
+        let by = y / BLOCK;
+        for x in 1..w - 1 {
+            let gx = (up[x + 1] + 2.0 * mid[x + 1] + down[x + 1])
+                - (up[x - 1] + 2.0 * mid[x - 1] + down[x - 1]);
+            let gy =
+                (down[x - 1] + 2.0 * down[x] + down[x + 1]) - (up[x - 1] + 2.0 * up[x] + up[x + 1]);
+            let i = by * bw + x / BLOCK;
+            cxx.data[i] += gx * gx;
+            cyy.data[i] += gy * gy;
+            cxy.data[i] += gx * gy;
         }
     }
-    let ixx = Integral::new(w, h, |i| gxx[i] as f64);
-    let iyy = Integral::new(w, h, |i| gyy[i] as f64);
-    let ixy = Integral::new(w, h, |i| gxy[i] as f64);
-    let (bw, bh) = (mask.w, mask.h);
     let mut vx = Plane::new(bw, bh);
     let mut vy = Plane::new(bw, bh);
     let mut coherence = Plane::new(bw, bh);
-    let r = ORIENT_RADIUS as isize;
     for by in 0..bh {
         for bx in 0..bw {
-            let cx = (bx * BLOCK + BLOCK / 2) as isize;
-            let cy = (by * BLOCK + BLOCK / 2) as isize;
-            let (sxx, _) = ixx.sum(cx - r, cy - r, cx + r, cy + r);
-            let (syy, _) = iyy.sum(cx - r, cy - r, cx + r, cy + r);
-            let (sxy, _) = ixy.sum(cx - r, cy - r, cx + r, cy + r);
-            let (a, b) = ((sxx - syy) as f32, (2.0 * sxy) as f32);
+            let sxx = neighbourhood_sum(&cxx, bx, by, ORIENT_RADIUS_BLOCKS);
+            let syy = neighbourhood_sum(&cyy, bx, by, ORIENT_RADIUS_BLOCKS);
+            let sxy = neighbourhood_sum(&cxy, bx, by, ORIENT_RADIUS_BLOCKS);
+            let (a, b) = (sxx - syy, 2.0 * sxy);
             *vx.at_mut(bx, by) = a;
             *vy.at_mut(bx, by) = b;
-            let energy = (sxx + syy) as f32;
+            let energy = sxx + syy;
             *coherence.at_mut(bx, by) = if energy > 1e-6 {
                 (a * a + b * b).sqrt() / energy
             } else {

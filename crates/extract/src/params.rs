@@ -9,8 +9,8 @@ pub const MAX_WORKING_SIDE: usize = 4000;
 
 /// Side of the square blocks on which block statistics, orientation and frequency are computed.
 pub const BLOCK: usize = 8;
-/// Half-width of the window (centred on a block) used for block mean/contrast: 16×16 px.
-pub const STAT_RADIUS: usize = 8;
+/// Radius in blocks of the window used for block contrast (1 = the block and its 8 neighbours).
+pub const STAT_RADIUS_BLOCKS: usize = 1;
 /// A block is foreground if its grey-level standard deviation exceeds this fraction of the
 /// 90th-percentile block contrast of the image…
 pub const SEG_RELATIVE_CONTRAST: f32 = 0.30;
@@ -26,15 +26,17 @@ pub const MIN_FOREGROUND_BLOCKS: usize = 48;
 /// Half-width of the window for local normalisation (mean and variance), px.
 pub const NORM_RADIUS: usize = 12;
 
-/// Half-width of the gradient-covariance window for the block orientation, px.
-pub const ORIENT_RADIUS: usize = 10;
+/// Radius in blocks of the gradient-covariance window for the block orientation (1 = 24×24 px).
+pub const ORIENT_RADIUS_BLOCKS: usize = 1;
 /// Radius (blocks) of the box smoothing applied twice to the doubled-angle orientation field.
 pub const ORIENT_SMOOTH_RADIUS: usize = 2;
 
 /// Length along the ridge normal of the signature window used to measure ridge period, px.
 pub const FREQ_WINDOW_LENGTH: usize = 32;
 /// Half-width along the ridge of that window, px.
-pub const FREQ_WINDOW_HALF_WIDTH: usize = 7;
+pub const FREQ_WINDOW_HALF_WIDTH: usize = 6;
+/// Step between samples along the ridge in that window, px.
+pub const FREQ_WINDOW_STEP: usize = 2;
 /// Shortest plausible ridge period at 500 dpi, px (~ 0.25 mm).
 pub const MIN_PERIOD: f32 = 5.0;
 /// Longest plausible ridge period at 500 dpi, px (~ 0.76 mm).
@@ -53,6 +55,8 @@ pub const GABOR_SIGMA_ALONG: f32 = 0.55;
 /// Kernel radius in px (kernel side = 2·radius + 1).
 pub const GABOR_RADIUS: usize = 6;
 
+/// Blocks searched around a minutia for the nearest background block (5 = 40 px).
+pub const BORDER_SEARCH_BLOCKS: usize = 5;
 /// Minutiae closer than this to the foreground border are dropped (px).
 pub const BORDER_MARGIN: f32 = 14.0;
 /// Distance traced along the skeleton to measure a minutia's direction (px).

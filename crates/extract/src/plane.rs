@@ -85,6 +85,90 @@ impl Integral {
     }
 }
 
+/// Sums of `f(value)` over each `BLOCK × BLOCK` cell of a pixel plane (the block grid), plus the
+/// pixel count of each cell (edge cells are partial). One pass over the pixels.
+pub fn cell_sums(p: &Plane<f32>, block: usize, f: impl Fn(f32) -> f32) -> (Plane<f32>, Plane<f32>) {
+    let (bw, bh) = (p.w.div_ceil(block), p.h.div_ceil(block));
+    let mut sums = Plane::new(bw, bh);
+    let mut counts = Plane::new(bw, bh);
+    for y in 0..p.h {
+        let row = &p.data[y * p.w..(y + 1) * p.w];
+        let by = y / block;
+        for (bx, chunk) in row.chunks(block).enumerate() {
+            *sums.at_mut(bx, by) += chunk.iter().map(|&v| f(v)).sum::<f32>();
+            *counts.at_mut(bx, by) += chunk.len() as f32;
+        }
+    }
+    (sums, counts)
+}
+
+/// Sum of a block-level plane over the `(2r+1)²` blocks around (bx, by), clipped.
+#[inline]
+pub fn neighbourhood_sum(p: &Plane<f32>, bx: usize, by: usize, r: usize) -> f32 {
+    let mut s = 0.0;
+    for y in by.saturating_sub(r)..=(by + r).min(p.h - 1) {
+        for x in bx.saturating_sub(r)..=(bx + r).min(p.w - 1) {
+            s += p.at(x, y);
+        }
+    }
+    s
+}
+
+/// Windowed sums of a pixel plane over `[x−r, x+r] × [y−r, y+r]` clipped to the plane, by two
+/// running-sum passes (O(1) per pixel), and the matching pixel counts.
+pub fn box_sums(p: &Plane<f32>, r: usize, f: impl Fn(f32) -> f32) -> (Plane<f32>, Plane<f32>) {
+    let (w, h) = (p.w, p.h);
+    let mut horizontal = Plane::new(w, h);
+    for y in 0..h {
+        let row = &p.data[y * w..(y + 1) * w];
+        let mut acc = 0f64;
+        // Window [x−r, x+r]: add entering x+r, drop leaving x−r−1.
+        for v in row.iter().take(r.min(w)) {
+            acc += f(*v) as f64;
+        }
+        for x in 0..w {
+            if x + r < w {
+                acc += f(row[x + r]) as f64;
+            }
+            if x > r {
+                acc -= f(row[x - r - 1]) as f64;
+            }
+            horizontal.data[y * w + x] = acc as f32;
+        }
+    }
+    let mut out = Plane::new(w, h);
+    let mut acc = vec![0f64; w];
+    for y in 0..r.min(h) {
+        for x in 0..w {
+            acc[x] += horizontal.data[y * w + x] as f64;
+        }
+    }
+    for y in 0..h {
+        if y + r < h {
+            for x in 0..w {
+                acc[x] += horizontal.data[(y + r) * w + x] as f64;
+            }
+        }
+        if y > r {
+            for x in 0..w {
+                acc[x] -= horizontal.data[(y - r - 1) * w + x] as f64;
+            }
+        }
+        for x in 0..w {
+            out.data[y * w + x] = acc[x] as f32;
+        }
+    }
+    let span =
+        |i: usize, n: usize| -> f32 { ((i + r).min(n - 1) + 1 - i.saturating_sub(r)) as f32 };
+    let mut counts = Plane::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            counts.data[y * w + x] = span(x, w) * span(y, h);
+        }
+    }
+    (out, counts)
+}
+
 /// Box-filters a block-level plane of `f32` with radius `r` (mean over the clipped window).
 pub fn box_smooth(p: &Plane<f32>, r: usize, weight: Option<&Plane<bool>>) -> Plane<f32> {
     let ii = Integral::new(p.w, p.h, |i| {
@@ -128,6 +212,47 @@ mod tests {
             ((0..12).sum::<usize>() as f64, 12.0)
         );
         assert_eq!(ii.sum(2, 2, 2, 3), (0.0, 0.0));
+    }
+
+    #[test]
+    fn box_sums_match_brute_force() {
+        let p = Plane {
+            w: 13,
+            h: 9,
+            data: (0..117).map(|i| ((i * 37) % 11) as f32).collect(),
+        };
+        let (s, n) = box_sums(&p, 3, |v| v);
+        for y in 0..9usize {
+            for x in 0..13usize {
+                let mut b = 0.0;
+                let mut c = 0.0;
+                for yy in y.saturating_sub(3)..=(y + 3).min(8) {
+                    for xx in x.saturating_sub(3)..=(x + 3).min(12) {
+                        b += p.at(xx, yy);
+                        c += 1.0;
+                    }
+                }
+                assert!(
+                    (s.at(x, y) - b).abs() < 1e-3,
+                    "({x},{y}) {} vs {b}",
+                    s.at(x, y)
+                );
+                assert_eq!(n.at(x, y), c);
+            }
+        }
+    }
+
+    #[test]
+    fn cell_sums_cover_partial_cells() {
+        let p = Plane::filled(10, 9, 1.0f32);
+        let (s, n) = cell_sums(&p, 8, |v| v);
+        assert_eq!((s.w, s.h), (2, 2));
+        assert_eq!(
+            (s.at(0, 0), s.at(1, 0), s.at(0, 1), s.at(1, 1)),
+            (64.0, 16.0, 8.0, 2.0)
+        );
+        assert_eq!(n.data, s.data);
+        assert_eq!(neighbourhood_sum(&s, 0, 0, 1), 90.0);
     }
 
     #[test]

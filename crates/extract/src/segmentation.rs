@@ -1,23 +1,20 @@
 //! Stage 1: block statistics and the foreground (segmentation) mask.
 
 use crate::params::*;
-use crate::plane::{Integral, Plane};
+use crate::plane::{Integral, Plane, cell_sums, neighbourhood_sum};
 
-/// Per-block contrast (grey-level standard deviation over a 16×16 window) on the block grid.
+/// Per-block contrast: grey-level standard deviation over the block and its neighbours within
+/// [`STAT_RADIUS_BLOCKS`] (a 24×24 px window), on the block grid.
 pub fn block_contrast(img: &Plane<f32>) -> Plane<f32> {
-    let (bw, bh) = (img.w.div_ceil(BLOCK), img.h.div_ceil(BLOCK));
-    let sum = Integral::new(img.w, img.h, |i| img.data[i] as f64);
-    let sq = Integral::new(img.w, img.h, |i| (img.data[i] as f64).powi(2));
-    let mut out = Plane::new(bw, bh);
-    let r = STAT_RADIUS as isize;
-    for by in 0..bh {
-        for bx in 0..bw {
-            let cx = (bx * BLOCK + BLOCK / 2) as isize;
-            let cy = (by * BLOCK + BLOCK / 2) as isize;
-            let (s, n) = sum.sum(cx - r, cy - r, cx + r, cy + r);
-            let (s2, _) = sq.sum(cx - r, cy - r, cx + r, cy + r);
-            let mean = s / n;
-            *out.at_mut(bx, by) = ((s2 / n - mean * mean).max(0.0)).sqrt() as f32;
+    let (sum, count) = cell_sums(img, BLOCK, |v| v);
+    let (sq, _) = cell_sums(img, BLOCK, |v| v * v);
+    let mut out = Plane::new(sum.w, sum.h);
+    for by in 0..sum.h {
+        for bx in 0..sum.w {
+            let n = neighbourhood_sum(&count, bx, by, STAT_RADIUS_BLOCKS);
+            let mean = neighbourhood_sum(&sum, bx, by, STAT_RADIUS_BLOCKS) / n;
+            let var = neighbourhood_sum(&sq, bx, by, STAT_RADIUS_BLOCKS) / n - mean * mean;
+            *out.at_mut(bx, by) = var.max(0.0).sqrt();
         }
     }
     out
@@ -94,53 +91,32 @@ fn fill_holes(m: &Plane<bool>) -> Plane<bool> {
     }
 }
 
-/// Distance in px from each pixel to the nearest background pixel (or image edge), by a
-/// two-pass chamfer (3-4) transform of the pixel-level mask. Used by the border filter.
-pub fn border_distance(mask: &Plane<bool>, w: usize, h: usize) -> Plane<f32> {
-    let inside =
-        |x: usize, y: usize| mask.at((x / BLOCK).min(mask.w - 1), (y / BLOCK).min(mask.h - 1));
-    let big = 1e9f32;
-    let mut d = Plane::filled(w, h, big);
-    for y in 0..h {
-        for x in 0..w {
-            if !inside(x, y) {
-                *d.at_mut(x, y) = 0.0;
+/// Distance in px from (x, y) to the nearest background block or the image edge, searching
+/// `BORDER_SEARCH_BLOCKS` blocks around (farther counts as that far). Computed per minutia
+/// candidate only, so it costs nothing per pixel.
+pub fn border_distance(mask: &Plane<bool>, w: usize, h: usize, x: usize, y: usize) -> f32 {
+    let (xf, yf) = (x as f32 + 0.5, y as f32 + 0.5);
+    let mut best = xf.min(yf).min(w as f32 - xf).min(h as f32 - yf);
+    let (bx, by) = ((x / BLOCK) as isize, (y / BLOCK) as isize);
+    let r = BORDER_SEARCH_BLOCKS as isize;
+    for ny in by - r..=by + r {
+        for nx in bx - r..=bx + r {
+            if nx < 0
+                || ny < 0
+                || nx >= mask.w as isize
+                || ny >= mask.h as isize
+                || mask.at(nx as usize, ny as usize)
+            {
+                continue;
             }
+            // Distance from the point to the background block's rectangle.
+            let (x0, y0) = ((nx as usize * BLOCK) as f32, (ny as usize * BLOCK) as f32);
+            let dx = (x0 - xf).max(0.0).max(xf - (x0 + BLOCK as f32));
+            let dy = (y0 - yf).max(0.0).max(yf - (y0 + BLOCK as f32));
+            best = best.min((dx * dx + dy * dy).sqrt());
         }
     }
-    let get = |d: &Plane<f32>, x: isize, y: isize| -> f32 {
-        if x < 0 || y < 0 || x >= w as isize || y >= h as isize {
-            0.0
-        } else {
-            d.at(x as usize, y as usize)
-        }
-    };
-    for y in 0..h as isize {
-        for x in 0..w as isize {
-            let v = d.at(x as usize, y as usize);
-            let m = v
-                .min(get(&d, x - 1, y) + 3.0)
-                .min(get(&d, x, y - 1) + 3.0)
-                .min(get(&d, x - 1, y - 1) + 4.0)
-                .min(get(&d, x + 1, y - 1) + 4.0);
-            *d.at_mut(x as usize, y as usize) = m;
-        }
-    }
-    for y in (0..h as isize).rev() {
-        for x in (0..w as isize).rev() {
-            let v = d.at(x as usize, y as usize);
-            let m = v
-                .min(get(&d, x + 1, y) + 3.0)
-                .min(get(&d, x, y + 1) + 3.0)
-                .min(get(&d, x + 1, y + 1) + 4.0)
-                .min(get(&d, x - 1, y + 1) + 4.0);
-            *d.at_mut(x as usize, y as usize) = m;
-        }
-    }
-    for v in d.data.iter_mut() {
-        *v /= 3.0;
-    }
-    d
+    best
 }
 
 #[cfg(test)]
@@ -183,8 +159,12 @@ mod tests {
                 *m.at_mut(x, y) = true;
             }
         }
-        let d = border_distance(&m, 80, 80);
-        assert_eq!(d.at(0, 0), 0.0);
-        assert!((d.at(40, 40) - 24.0).abs() < 1.5, "{}", d.at(40, 40));
+        assert_eq!(
+            border_distance(&m, 80, 80, 0, 0),
+            0.0,
+            "inside a background block"
+        );
+        assert!((border_distance(&m, 80, 80, 40, 40) - 23.5).abs() < 0.01);
+        assert!((border_distance(&m, 80, 80, 20, 40) - 3.5).abs() < 0.01);
     }
 }

@@ -70,47 +70,73 @@ fn deletion_tables() -> [[bool; 256]; 2] {
 /// the staircase pixels it leaves on diagonals, so the crossing number is exact).
 pub fn skeleton(binary: &Plane<u8>) -> Plane<u8> {
     let tables = deletion_tables();
-    let mut img = binary.clone();
-    let mut candidates: Vec<(usize, usize)> = (0..img.h)
-        .flat_map(|y| (0..img.w).map(move |x| (x, y)))
-        .filter(|&(x, y)| img.at(x, y) != 0)
-        .collect();
+    // Work on a copy with a one-pixel zero frame: neighbourhoods need no bounds checks.
+    let (pw, ph) = (binary.w + 2, binary.h + 2);
+    let mut img = vec![0u8; pw * ph];
+    for y in 0..binary.h {
+        img[(y + 1) * pw + 1..(y + 1) * pw + 1 + binary.w]
+            .copy_from_slice(&binary.data[y * binary.w..(y + 1) * binary.w]);
+    }
+    let step: [isize; 8] = [
+        -(pw as isize),
+        -(pw as isize) + 1,
+        1,
+        pw as isize + 1,
+        pw as isize,
+        pw as isize - 1,
+        -1,
+        -(pw as isize) - 1,
+    ];
+    let hood = |img: &[u8], i: usize| -> u8 {
+        let mut m = 0u8;
+        for (b, d) in step.iter().enumerate() {
+            m |= ((img[(i as isize + d) as usize] != 0) as u8) << b;
+        }
+        m
+    };
+    let mut candidates: Vec<usize> = (0..img.len()).filter(|&i| img[i] != 0).collect();
     let mut to_delete = Vec::new();
     loop {
         let mut changed = false;
         for table in &tables {
             to_delete.clear();
-            for &(x, y) in &candidates {
-                if img.at(x, y) != 0 && table[neighbours(&img, x, y) as usize] {
-                    to_delete.push((x, y));
-                }
-            }
-            for &(x, y) in &to_delete {
-                *img.at_mut(x, y) = 0;
+            to_delete.extend(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| img[i] != 0 && table[hood(&img, i) as usize]),
+            );
+            for &i in &to_delete {
+                img[i] = 0;
             }
             changed |= !to_delete.is_empty();
         }
         if !changed {
             break;
         }
-        candidates.retain(|&(x, y)| img.at(x, y) != 0);
+        candidates.retain(|&i| img[i] != 0);
     }
     // Staircase removal: a pixel forming an L-corner with two 4-neighbours is redundant.
-    for &(x, y) in &candidates {
-        if img.at(x, y) == 0 {
+    for &i in &candidates {
+        if img[i] == 0 {
             continue;
         }
-        let m = neighbours(&img, x, y);
-        let p = |i: usize| m & (1 << i) != 0;
+        let m = hood(&img, i);
+        let p = |b: usize| m & (1 << b) != 0;
         let corner = (p(0) && p(2) && !p(4) && !p(5) && !p(6))
             || (p(2) && p(4) && !p(6) && !p(7) && !p(0))
             || (p(4) && p(6) && !p(0) && !p(1) && !p(2))
             || (p(6) && p(0) && !p(2) && !p(3) && !p(4));
         if corner {
-            *img.at_mut(x, y) = 0;
+            img[i] = 0;
         }
     }
-    img
+    let mut out = Plane::new(binary.w, binary.h);
+    for y in 0..binary.h {
+        out.data[y * binary.w..(y + 1) * binary.w]
+            .copy_from_slice(&img[(y + 1) * pw + 1..(y + 1) * pw + 1 + binary.w]);
+    }
+    out
 }
 
 #[cfg(test)]
