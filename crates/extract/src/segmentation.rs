@@ -165,6 +165,6 @@ mod tests {
             "inside a background block"
         );
         assert!((border_distance(&m, 80, 80, 40, 40) - 23.5).abs() < 0.01);
-        assert!((border_distance(&m, 80, 80, 20, 40) - 3.5).abs() < 0.01);
+        assert!((border_distance(&m, 80, 80, 20, 40) - 4.5).abs() < 0.01);
     }
 }
