@@ -38,10 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn bench_extract(dbs: &[PathBuf], dpi: Option<u16>) -> anyhow::Result<()> {
     // One thread: the figure is per-core latency, comparable with other extractors.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .context("building a 1-thread pool")?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().context("building a 1-thread pool")?;
     println!(
         "{:<18} {:>6} {:>5} {:>9} {:>9} {:>9} {:>8}",
         "set", "images", "FTE", "mean ms", "p50 ms", "p95 ms", "minutiae"
@@ -50,10 +47,8 @@ fn bench_extract(dbs: &[PathBuf], dpi: Option<u16>) -> anyhow::Result<()> {
     let (mut total_images, mut total_fte) = (0usize, 0usize);
     for db in dbs {
         let dpi = datasets::dpi_for(db, dpi);
-        let images: Vec<FingerImage> = datasets::samples(db)?
-            .iter()
-            .map(|s| FingerImage::load(&s.path, Some(dpi)))
-            .collect::<Result<_, _>>()?;
+        let images: Vec<FingerImage> =
+            datasets::samples(db)?.iter().map(|s| FingerImage::load(&s.path, Some(dpi))).collect::<Result<_, _>>()?;
         let mut times = Vec::with_capacity(images.len());
         let (mut fte, mut minutiae) = (0usize, 0usize);
         pool.install(|| -> anyhow::Result<()> {
@@ -68,16 +63,8 @@ fn bench_extract(dbs: &[PathBuf], dpi: Option<u16>) -> anyhow::Result<()> {
             }
             Ok(())
         })?;
-        let name = db
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        print_row(
-            &name,
-            &mut times,
-            fte,
-            minutiae as f64 / images.len() as f64,
-        );
+        let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        print_row(&name, &mut times, fte, minutiae as f64 / images.len() as f64);
         total_images += images.len();
         total_fte += fte;
         all.extend(times);

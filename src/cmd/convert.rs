@@ -46,16 +46,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(name) => TemplateFormat::from_name(name)
             .ok_or_else(|| anyhow!("unknown format {name:?}: use native, iso, iso2011, ansi, ansi2009 or xyt"))?,
         None => format_from_extension(&args.output).ok_or_else(|| {
-            anyhow!("cannot tell the output format from {:?}: pass --to native|iso|iso2011|ansi|ansi2009|xyt", args.output)
+            anyhow!(
+                "cannot tell the output format from {:?}: pass --to native|iso|iso2011|ansi|ansi2009|xyt",
+                args.output
+            )
         })?,
     };
-    let bytes = std::fs::read(&args.input)
-        .with_context(|| format!("cannot read {}", args.input.display()))?;
-    let opts = XytOptions {
-        width: args.width,
-        height: args.height,
-        dpi: args.dpi,
-    };
+    let bytes = std::fs::read(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
+    let opts = XytOptions { width: args.width, height: args.height, dpi: args.dpi };
     let (from, views) = codecs::import_with(&bytes, opts)
         .with_context(|| format!("{} is not a valid template", args.input.display()))?;
     let single_view = matches!(to, TemplateFormat::Native | TemplateFormat::Xyt);
@@ -63,32 +61,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for (i, v) in views.iter().enumerate() {
             let out = numbered(&args.output, i);
             write(&out, &codecs::export(std::slice::from_ref(v), to)?)?;
-            println!(
-                "{} ({from}, view {i}) -> {} ({to})",
-                args.input.display(),
-                out.display()
-            );
+            println!("{} ({from}, view {i}) -> {} ({to})", args.input.display(), out.display());
         }
     } else {
         if views.is_empty() {
             bail!("{} holds no finger view", args.input.display());
         }
         write(&args.output, &codecs::export(&views, to)?)?;
-        println!(
-            "{} ({from}, {} view(s)) -> {} ({to})",
-            args.input.display(),
-            views.len(),
-            args.output.display()
-        );
+        println!("{} ({from}, {} view(s)) -> {} ({to})", args.input.display(), views.len(), args.output.display());
     }
     Ok(())
 }
 
 fn numbered(path: &Path, i: usize) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let name = match path.extension() {
         Some(ext) => format!("{stem}_{i}.{}", ext.to_string_lossy()),
         None => format!("{stem}_{i}"),

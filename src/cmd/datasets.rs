@@ -8,15 +8,8 @@ pub fn dpi_for(db: &Path, explicit: Option<u16>) -> u16 {
     if let Some(d) = explicit {
         return d;
     }
-    let name = db
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if name.starts_with("fvc2002_db2") {
-        569
-    } else {
-        500
-    }
+    let name = db.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name.starts_with("fvc2002_db2") { 569 } else { 500 }
 }
 
 /// One image of an FVC-style set: `<finger>_<impression>.<ext>`.
@@ -33,28 +26,16 @@ pub struct Sample {
 /// Lists the images of an FVC-style folder (tif, tiff, png, bmp, pgm, wsq), sorted.
 pub fn samples(db: &Path) -> anyhow::Result<Vec<Sample>> {
     let mut out = Vec::new();
-    for entry in
-        std::fs::read_dir(db).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", db.display()))?
-    {
+    for entry in std::fs::read_dir(db).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", db.display()))? {
         let path = entry?.path();
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if !["tif", "tiff", "png", "bmp", "pgm", "wsq"].contains(&ext.as_str()) {
             continue;
         }
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if let Some((f, i)) = stem.split_once('_') {
             if let (Ok(finger), Ok(impression)) = (f.parse(), i.parse()) {
-                out.push(Sample {
-                    finger,
-                    impression,
-                    path,
-                });
+                out.push(Sample { finger, impression, path });
             }
         }
     }

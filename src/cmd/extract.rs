@@ -43,15 +43,10 @@ impl StageSink for PngDump {
     }
     fn take(&mut self, key: &str, img: StageImage) {
         self.count += 1;
-        let path = self
-            .dir
-            .join(format!("{}-{:02}-{key}.png", self.stem, self.count));
+        let path = self.dir.join(format!("{}-{:02}-{key}.png", self.stem, self.count));
         let result = image::RgbImage::from_raw(img.width, img.height, img.rgb)
             .context("stage picture has an inconsistent size")
-            .and_then(|i| {
-                i.save(&path)
-                    .with_context(|| format!("writing {}", path.display()))
-            });
+            .and_then(|i| i.save(&path).with_context(|| format!("writing {}", path.display())));
         if let Err(e) = result {
             self.error = Some(e);
         }
@@ -70,28 +65,18 @@ fn extension(format: TemplateFormat) -> &'static str {
 /// Runs `ridgegate extract`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let format = TemplateFormat::from_name(&args.format).with_context(|| {
-        format!(
-            "unknown format {:?}: use native, iso, iso2011, ansi, ansi2009 or xyt",
-            args.format
-        )
+        format!("unknown format {:?}: use native, iso, iso2011, ansi, ansi2009 or xyt", args.format)
     })?;
     for dir in [&args.out, &args.dump].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let bar = ProgressBar::new(args.images.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
-            .expect("valid template"),
-    );
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}").expect("valid template"));
     if args.images.len() < 2 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let results: Vec<(PathBuf, anyhow::Result<String>)> = args
-        .images
-        .par_iter()
-        .progress_with(bar)
-        .map(|path| (path.clone(), one(path, &args, format)))
-        .collect();
+    let results: Vec<(PathBuf, anyhow::Result<String>)> =
+        args.images.par_iter().progress_with(bar).map(|path| (path.clone(), one(path, &args, format))).collect();
     let mut failures = 0;
     for (path, r) in &results {
         match r {
@@ -110,18 +95,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn one(path: &Path, args: &Args, format: TemplateFormat) -> anyhow::Result<String> {
     let image = FingerImage::load(path, args.dpi)?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "image".into());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
     let extraction = match &args.dump {
         Some(dir) => {
-            let mut sink = PngDump {
-                dir: dir.clone(),
-                stem: stem.clone(),
-                count: 0,
-                error: None,
-            };
+            let mut sink = PngDump { dir: dir.clone(), stem: stem.clone(), count: 0, error: None };
             let e = ridgegate_extract::extract_with(&image, &mut sink)?;
             if let Some(err) = sink.error {
                 return Err(err);
@@ -131,18 +108,11 @@ fn one(path: &Path, args: &Args, format: TemplateFormat) -> anyhow::Result<Strin
         None => ridgegate_extract::extract(&image)?,
     };
     let bytes = codecs::export(std::slice::from_ref(&extraction.template), format)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let dir = args.out.clone().unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let out = dir.join(format!("{stem}.{}", extension(format)));
     std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
-    let mut line = format!(
-        "{} minutiae, quality {} -> {}",
-        extraction.minutia_count,
-        extraction.quality,
-        out.display()
-    );
+    let mut line =
+        format!("{} minutiae, quality {} -> {}", extraction.minutia_count, extraction.quality, out.display());
     if let Some(reason) = &extraction.reason {
         line.push_str(&format!(" ({reason})"));
     }

@@ -31,10 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if failures > 0 {
-        bail!(
-            "{failures} of {} files could not be identified",
-            args.files.len()
-        );
+        bail!("{failures} of {} files could not be identified", args.files.len());
     }
     Ok(())
 }
@@ -42,14 +39,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn describe(path: &PathBuf, dpi: Option<u16>) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| "cannot read file")?;
     if let Some(format) = TemplateFormat::detect(&bytes) {
-        let (_, views) =
-            codecs::import(&bytes).with_context(|| format!("corrupt {}", format.description()))?;
-        let mut s = format!(
-            "{}, {} bytes, {} view(s)",
-            format.description(),
-            bytes.len(),
-            views.len()
-        );
+        let (_, views) = codecs::import(&bytes).with_context(|| format!("corrupt {}", format.description()))?;
+        let mut s = format!("{}, {} bytes, {} view(s)", format.description(), bytes.len(), views.len());
         for (i, t) in views.iter().enumerate() {
             s.push_str(&format!(
                 "\n  view {i}: finger {} (code {}), quality {}, {} minutiae, image {}x{} px at {} dpi, algorithm version {}",
@@ -66,13 +57,8 @@ fn describe(path: &PathBuf, dpi: Option<u16>) -> anyhow::Result<String> {
         return Ok(s);
     }
     let is_wsq = ridgegate_core::wsq::is_wsq(&bytes);
-    let kind = if is_wsq {
-        "WSQ".to_string()
-    } else {
-        image_format_name(&bytes)
-    };
-    let img =
-        FingerImage::decode(&bytes, dpi).context("neither a template nor a readable image")?;
+    let kind = if is_wsq { "WSQ".to_string() } else { image_format_name(&bytes) };
+    let img = FingerImage::decode(&bytes, dpi).context("neither a template nor a readable image")?;
     // Only a WSQ NISTCOM comment is trusted for dpi; other headers (FVC TIFFs say 1x1) are not.
     let from_file = is_wsq && ridgegate_core::wsq::decode(&bytes).is_ok_and(|w| w.ppi.is_some());
     let dpi_source = match (dpi, from_file) {
@@ -80,12 +66,7 @@ fn describe(path: &PathBuf, dpi: Option<u16>) -> anyhow::Result<String> {
         (None, true) => " (from the file's NISTCOM comment)",
         (None, false) => " (assumed; pass --dpi to state it)",
     };
-    Ok(format!(
-        "{kind} image, {}x{} px, 8-bit grey, {} dpi{dpi_source}",
-        img.width(),
-        img.height(),
-        img.dpi()
-    ))
+    Ok(format!("{kind} image, {}x{} px, 8-bit grey, {} dpi{dpi_source}", img.width(), img.height(), img.dpi()))
 }
 
 fn image_format_name(bytes: &[u8]) -> String {

@@ -29,12 +29,10 @@ struct DbArgs {
 impl DbArgs {
     fn open(&self) -> anyhow::Result<RedbStore> {
         let key = match &self.key_file {
-            Some(p) => StoreKey::from_file(p)
-                .with_context(|| format!("reading key file {}", p.display()))?,
+            Some(p) => StoreKey::from_file(p).with_context(|| format!("reading key file {}", p.display()))?,
             None => StoreKey::from_env()?,
         };
-        Ok(RedbStore::open(&self.db, key)
-            .with_context(|| format!("opening store {}", self.db.display()))?)
+        Ok(RedbStore::open(&self.db, key).with_context(|| format!("opening store {}", self.db.display()))?)
     }
     fn ctx(&self) -> AccessContext {
         AccessContext::cli_admin(self.operator.clone())
@@ -92,28 +90,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let store = db.open()?;
             let id = applicant.map(ApplicantId::new).transpose()?;
             let mut file = std::io::BufWriter::new(
-                std::fs::File::create(&out)
-                    .with_context(|| format!("creating {}", out.display()))?,
+                std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?,
             );
             let st = store.export(&db.ctx(), id.as_ref(), &mut file)?;
-            println!(
-                "exported {} applicants, {} records to {}",
-                st.applicants,
-                st.records,
-                out.display()
-            );
+            println!("exported {} applicants, {} records to {}", st.applicants, st.records, out.display());
         }
         StoreCommand::Import { db, input } => {
             let store = db.open()?;
             let mut file = std::io::BufReader::new(
-                std::fs::File::open(&input)
-                    .with_context(|| format!("opening {}", input.display()))?,
+                std::fs::File::open(&input).with_context(|| format!("opening {}", input.display()))?,
             );
             let st = store.import(&db.ctx(), &mut file)?;
-            println!(
-                "imported {} applicants, {} records",
-                st.applicants, st.records
-            );
+            println!("imported {} applicants, {} records", st.applicants, st.records);
         }
         StoreCommand::VerifyIntegrity(db) => {
             let rep = db.open()?.verify_integrity()?;
@@ -124,9 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         StoreCommand::Delete { db, applicant, yes } => {
             if !yes {
-                bail!(
-                    "deleting {applicant} removes all their data for good: repeat with --yes to confirm"
-                );
+                bail!("deleting {applicant} removes all their data for good: repeat with --yes to confirm");
             }
             let store = db.open()?;
             store.delete_applicant(&db.ctx(), &ApplicantId::new(applicant.clone())?)?;

@@ -86,9 +86,7 @@ pub enum TemplateError {
         expected: u16,
     },
     /// The stored checksum does not match the content.
-    #[error(
-        "template checksum mismatch (stored {stored:08X}, computed {computed:08X}): the record is corrupt"
-    )]
+    #[error("template checksum mismatch (stored {stored:08X}, computed {computed:08X}): the record is corrupt")]
     Checksum {
         /// Checksum stored in the record.
         stored: u32,
@@ -124,9 +122,6 @@ pub enum TemplateError {
 impl TemplateError {
     /// Shorthand for [`TemplateError::Invalid`].
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        TemplateError::Invalid {
-            field,
-            reason: reason.into(),
-        }
+        TemplateError::Invalid { field, reason: reason.into() }
     }
 }

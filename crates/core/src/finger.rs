@@ -40,9 +40,7 @@ pub enum FingerPosition {
 
 /// Error for an unknown finger code or name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown finger position {0:?}: use an ISO code 0..=10 or a name such as left-thumb, right-index-finger"
-)]
+#[error("unknown finger position {0:?}: use an ISO code 0..=10 or a name such as left-thumb, right-index-finger")]
 pub struct UnknownFinger(pub String);
 
 impl FingerPosition {
@@ -62,14 +60,8 @@ impl FingerPosition {
     ];
 
     /// The six fingers captured at the confirmation desk, in capture order (ISO codes 6, 1, 7, 2, 8, 3).
-    pub const CAPTURE_ORDER: [FingerPosition; 6] = [
-        Self::LeftThumb,
-        Self::RightThumb,
-        Self::LeftIndex,
-        Self::RightIndex,
-        Self::LeftMiddle,
-        Self::RightMiddle,
-    ];
+    pub const CAPTURE_ORDER: [FingerPosition; 6] =
+        [Self::LeftThumb, Self::RightThumb, Self::LeftIndex, Self::RightIndex, Self::LeftMiddle, Self::RightMiddle];
 
     /// The ISO/ANSI numeric code (0..=10).
     pub fn code(self) -> u8 {
@@ -129,10 +121,7 @@ mod tests {
 
     #[test]
     fn capture_order_codes_match_the_notice() {
-        let codes: Vec<u8> = FingerPosition::CAPTURE_ORDER
-            .iter()
-            .map(|p| p.code())
-            .collect();
+        let codes: Vec<u8> = FingerPosition::CAPTURE_ORDER.iter().map(|p| p.code()).collect();
         assert_eq!(codes, vec![6, 1, 7, 2, 8, 3]);
     }
 
@@ -143,10 +132,7 @@ mod tests {
             assert_eq!(p.name().parse::<FingerPosition>().unwrap(), p);
             assert_eq!(p.code().to_string().parse::<FingerPosition>().unwrap(), p);
         }
-        assert_eq!(
-            "LEFT_INDEX".parse::<FingerPosition>().unwrap(),
-            FingerPosition::LeftIndex
-        );
+        assert_eq!("LEFT_INDEX".parse::<FingerPosition>().unwrap(), FingerPosition::LeftIndex);
         assert!("left-toe".parse::<FingerPosition>().is_err());
         assert!("11".parse::<FingerPosition>().is_err());
         assert_eq!(FingerPosition::from_code(11), None);

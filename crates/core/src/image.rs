@@ -31,11 +31,7 @@ pub struct FingerImage {
 
 impl std::fmt::Debug for FingerImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "FingerImage({}x{} @ {} dpi)",
-            self.width, self.height, self.dpi
-        )
+        write!(f, "FingerImage({}x{} @ {} dpi)", self.width, self.height, self.dpi)
     }
 }
 
@@ -44,31 +40,16 @@ impl FingerImage {
     /// a side is outside [`MIN_SIDE`]..=[`MAX_SIDE`] or the dpi is outside [`DPI_RANGE`].
     pub fn new(width: u32, height: u32, dpi: u16, pixels: Vec<u8>) -> Result<Self, ImageError> {
         if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
-            return Err(ImageError::BadSize {
-                width,
-                height,
-                min: MIN_SIDE,
-                max: MAX_SIDE,
-            });
+            return Err(ImageError::BadSize { width, height, min: MIN_SIDE, max: MAX_SIDE });
         }
         if !DPI_RANGE.contains(&(dpi as u32)) {
             return Err(ImageError::BadDpi(dpi as u32));
         }
         let expected = width as usize * height as usize;
         if pixels.len() != expected {
-            return Err(ImageError::BufferSize {
-                width,
-                height,
-                expected,
-                got: pixels.len(),
-            });
+            return Err(ImageError::BufferSize { width, height, expected, got: pixels.len() });
         }
-        Ok(FingerImage {
-            width,
-            height,
-            dpi,
-            pixels,
-        })
+        Ok(FingerImage { width, height, dpi, pixels })
     }
 
     /// Decodes PNG, TIFF, BMP, JPEG, PGM/PNM or WSQ bytes (format sniffed from the content, not a
@@ -96,9 +77,9 @@ impl FingerImage {
         limits.max_alloc = Some(256 * 1024 * 1024);
         reader.limits(limits);
         let img = reader.decode().map_err(|e| match e {
-            ::image::ImageError::Limits(_) => ImageError::Decode(format!(
-                "image larger than {MAX_SIDE} px on a side or too large to decode safely"
-            )),
+            ::image::ImageError::Limits(_) => {
+                ImageError::Decode(format!("image larger than {MAX_SIDE} px on a side or too large to decode safely"))
+            }
             other => ImageError::Decode(other.to_string()),
         })?;
         let luma = img.into_luma8();
@@ -109,10 +90,8 @@ impl FingerImage {
     /// Reads and decodes a file; see [`FingerImage::decode`].
     pub fn load(path: impl AsRef<Path>, dpi: Option<u16>) -> Result<Self, ImageError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| ImageError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| ImageError::Io { path: path.display().to_string(), source })?;
         Self::decode(&bytes, dpi)
     }
 
@@ -121,13 +100,8 @@ impl FingerImage {
         let mut out = Vec::new();
         let enc = ::image::codecs::png::PngEncoder::new(&mut out);
         use ::image::ImageEncoder;
-        enc.write_image(
-            &self.pixels,
-            self.width,
-            self.height,
-            ::image::ExtendedColorType::L8,
-        )
-        .expect("PNG encoding into a Vec cannot fail for a valid L8 buffer");
+        enc.write_image(&self.pixels, self.width, self.height, ::image::ExtendedColorType::L8)
+            .expect("PNG encoding into a Vec cannot fail for a valid L8 buffer");
         out
     }
 
@@ -182,18 +156,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_sizes_and_dpi() {
-        assert!(matches!(
-            FingerImage::new(10, 100, 500, vec![0; 1000]),
-            Err(ImageError::BadSize { .. })
-        ));
-        assert!(matches!(
-            FingerImage::new(100, 100, 50, vec![0; 10000]),
-            Err(ImageError::BadDpi(50))
-        ));
-        assert!(matches!(
-            FingerImage::new(100, 100, 500, vec![0; 9999]),
-            Err(ImageError::BufferSize { .. })
-        ));
+        assert!(matches!(FingerImage::new(10, 100, 500, vec![0; 1000]), Err(ImageError::BadSize { .. })));
+        assert!(matches!(FingerImage::new(100, 100, 50, vec![0; 10000]), Err(ImageError::BadDpi(50))));
+        assert!(matches!(FingerImage::new(100, 100, 500, vec![0; 9999]), Err(ImageError::BufferSize { .. })));
     }
 
     #[test]
@@ -206,14 +171,8 @@ mod tests {
 
     #[test]
     fn garbage_is_a_typed_error() {
-        assert!(matches!(
-            FingerImage::decode(b"", None),
-            Err(ImageError::Decode(_))
-        ));
-        assert!(matches!(
-            FingerImage::decode(b"hello world", None),
-            Err(ImageError::Decode(_))
-        ));
+        assert!(matches!(FingerImage::decode(b"", None), Err(ImageError::Decode(_))));
+        assert!(matches!(FingerImage::decode(b"hello world", None), Err(ImageError::Decode(_))));
     }
 
     proptest! {

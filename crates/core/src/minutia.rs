@@ -60,13 +60,7 @@ pub struct Minutia {
 impl Minutia {
     /// A minutia with the angle normalised into `[0, 2π)`.
     pub fn new(x: u16, y: u16, angle: f32, kind: MinutiaKind, quality: u8) -> Self {
-        Minutia {
-            x,
-            y,
-            angle: normalize_angle(angle),
-            kind,
-            quality: quality.min(100),
-        }
+        Minutia { x, y, angle: normalize_angle(angle), kind, quality: quality.min(100) }
     }
 }
 

@@ -95,28 +95,16 @@ impl Template {
     /// count, coordinates inside the image, finite angles in `[0, 2π)`, qualities ≤ 100.
     pub fn validate(&self) -> Result<(), TemplateError> {
         if self.width == 0 || self.width > MAX_DIMENSION {
-            return Err(TemplateError::invalid(
-                "width",
-                format!("{} not in 1..={MAX_DIMENSION}", self.width),
-            ));
+            return Err(TemplateError::invalid("width", format!("{} not in 1..={MAX_DIMENSION}", self.width)));
         }
         if self.height == 0 || self.height > MAX_DIMENSION {
-            return Err(TemplateError::invalid(
-                "height",
-                format!("{} not in 1..={MAX_DIMENSION}", self.height),
-            ));
+            return Err(TemplateError::invalid("height", format!("{} not in 1..={MAX_DIMENSION}", self.height)));
         }
         if !crate::image::DPI_RANGE.contains(&(self.dpi as u32)) {
-            return Err(TemplateError::invalid(
-                "dpi",
-                format!("{} not in 100..=2000", self.dpi),
-            ));
+            return Err(TemplateError::invalid("dpi", format!("{} not in 100..=2000", self.dpi)));
         }
         if self.quality > 100 {
-            return Err(TemplateError::invalid(
-                "quality",
-                format!("{} > 100", self.quality),
-            ));
+            return Err(TemplateError::invalid("quality", format!("{} > 100", self.quality)));
         }
         if self.minutiae.len() > MAX_MINUTIAE {
             return Err(TemplateError::invalid(
@@ -128,23 +116,14 @@ impl Template {
             if m.x >= self.width || m.y >= self.height {
                 return Err(TemplateError::invalid(
                     "minutia position",
-                    format!(
-                        "minutia {i} at ({}, {}) outside {}x{}",
-                        m.x, m.y, self.width, self.height
-                    ),
+                    format!("minutia {i} at ({}, {}) outside {}x{}", m.x, m.y, self.width, self.height),
                 ));
             }
             if !m.angle.is_finite() || !(0.0..std::f32::consts::TAU).contains(&m.angle) {
-                return Err(TemplateError::invalid(
-                    "minutia angle",
-                    format!("minutia {i}: {} rad", m.angle),
-                ));
+                return Err(TemplateError::invalid("minutia angle", format!("minutia {i}: {} rad", m.angle)));
             }
             if m.quality > 100 {
-                return Err(TemplateError::invalid(
-                    "minutia quality",
-                    format!("minutia {i}: {}", m.quality),
-                ));
+                return Err(TemplateError::invalid("minutia quality", format!("minutia {i}: {}", m.quality)));
             }
         }
         Ok(())
@@ -155,10 +134,7 @@ impl Template {
         if self.algorithm_version == expected {
             Ok(())
         } else {
-            Err(TemplateError::AlgorithmMismatch {
-                found: self.algorithm_version,
-                expected,
-            })
+            Err(TemplateError::AlgorithmMismatch { found: self.algorithm_version, expected })
         }
     }
 
@@ -211,11 +187,7 @@ impl Template {
     pub fn decode(bytes: &[u8]) -> Result<Template, TemplateError> {
         let need = |offset: usize, needed: usize| -> Result<(), TemplateError> {
             if bytes.len() < offset + needed {
-                Err(TemplateError::Truncated {
-                    offset,
-                    needed,
-                    available: bytes.len().saturating_sub(offset),
-                })
+                Err(TemplateError::Truncated { offset, needed, available: bytes.len().saturating_sub(offset) })
             } else {
                 Ok(())
             }
@@ -227,60 +199,39 @@ impl Template {
         need(0, HEADER_LEN)?;
         let version = bytes[4];
         if version != FORMAT_VERSION {
-            return Err(TemplateError::UnsupportedVersion {
-                format: "RidgeGate native",
-                version: version.to_string(),
-            });
+            return Err(TemplateError::UnsupportedVersion { format: "RidgeGate native", version: version.to_string() });
         }
         if bytes[5] != 0 {
-            return Err(TemplateError::invalid(
-                "flags",
-                format!("reserved flags {:#04x} must be 0", bytes[5]),
-            ));
+            return Err(TemplateError::invalid("flags", format!("reserved flags {:#04x} must be 0", bytes[5])));
         }
         let u16_at = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]);
         let n = u16_at(16) as usize;
         if n > MAX_MINUTIAE {
-            return Err(TemplateError::invalid(
-                "minutiae",
-                format!("count {n} exceeds {MAX_MINUTIAE}"),
-            ));
+            return Err(TemplateError::invalid("minutiae", format!("count {n} exceeds {MAX_MINUTIAE}")));
         }
         let body_end = HEADER_LEN + 8 * n;
         need(0, body_end + CRC_LEN)?;
         if bytes.len() != body_end + CRC_LEN {
             return Err(TemplateError::invalid(
                 "length",
-                format!(
-                    "{} bytes, expected {} for {n} minutiae",
-                    bytes.len(),
-                    body_end + CRC_LEN
-                ),
+                format!("{} bytes, expected {} for {n} minutiae", bytes.len(), body_end + CRC_LEN),
             ));
         }
-        let stored = u32::from_le_bytes([
-            bytes[body_end],
-            bytes[body_end + 1],
-            bytes[body_end + 2],
-            bytes[body_end + 3],
-        ]);
+        let stored =
+            u32::from_le_bytes([bytes[body_end], bytes[body_end + 1], bytes[body_end + 2], bytes[body_end + 3]]);
         let computed = crc32fast::hash(&bytes[..body_end]);
         if stored != computed {
             return Err(TemplateError::Checksum { stored, computed });
         }
         let finger_code = bytes[15];
-        let finger = FingerPosition::from_code(finger_code).ok_or_else(|| {
-            TemplateError::invalid("finger", format!("code {finger_code} not in 0..=10"))
-        })?;
+        let finger = FingerPosition::from_code(finger_code)
+            .ok_or_else(|| TemplateError::invalid("finger", format!("code {finger_code} not in 0..=10")))?;
         let (xs, ys, angles) = (HEADER_LEN, HEADER_LEN + 2 * n, HEADER_LEN + 4 * n);
         let (kinds, quals) = (HEADER_LEN + 6 * n, HEADER_LEN + 7 * n);
         let mut minutiae = Vec::with_capacity(n);
         for i in 0..n {
             let kind = MinutiaKind::from_code(bytes[kinds + i]).ok_or_else(|| {
-                TemplateError::invalid(
-                    "minutia kind",
-                    format!("minutia {i}: code {}", bytes[kinds + i]),
-                )
+                TemplateError::invalid("minutia kind", format!("minutia {i}: code {}", bytes[kinds + i]))
             })?;
             minutiae.push(Minutia {
                 x: u16_at(xs + 2 * i),
@@ -323,18 +274,8 @@ mod tests {
         t.finger = FingerPosition::LeftIndex;
         t.algorithm_version = 3;
         for i in 0..n {
-            let kind = if i % 2 == 0 {
-                MinutiaKind::Ending
-            } else {
-                MinutiaKind::Bifurcation
-            };
-            t.minutiae.push(Minutia::new(
-                (i * 5) as u16,
-                (i * 6) as u16,
-                i as f32 * 0.1,
-                kind,
-                (i % 101) as u8,
-            ));
+            let kind = if i % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
+            t.minutiae.push(Minutia::new((i * 5) as u16, (i * 6) as u16, i as f32 * 0.1, kind, (i % 101) as u8));
         }
         t
     }
@@ -361,10 +302,7 @@ mod tests {
     fn every_truncation_is_an_error() {
         let bytes = sample(10).encode().unwrap();
         for len in 0..bytes.len() {
-            assert!(
-                Template::decode(&bytes[..len]).is_err(),
-                "prefix of {len} bytes accepted"
-            );
+            assert!(Template::decode(&bytes[..len]).is_err(), "prefix of {len} bytes accepted");
         }
     }
 
@@ -373,10 +311,7 @@ mod tests {
         let bytes = sample(10).encode().unwrap();
         let mut bad = bytes.clone();
         bad[20] ^= 0x40;
-        assert!(matches!(
-            Template::decode(&bad),
-            Err(TemplateError::Checksum { .. })
-        ));
+        assert!(matches!(Template::decode(&bad), Err(TemplateError::Checksum { .. })));
         let mut extra = bytes.clone();
         extra.push(0);
         assert!(Template::decode(&extra).is_err());
@@ -386,26 +321,14 @@ mod tests {
     fn invalid_in_memory_template_is_not_encoded() {
         let mut t = sample(3);
         t.minutiae[1].x = 300;
-        assert!(matches!(
-            t.encode(),
-            Err(TemplateError::Invalid {
-                field: "minutia position",
-                ..
-            })
-        ));
+        assert!(matches!(t.encode(), Err(TemplateError::Invalid { field: "minutia position", .. })));
     }
 
     #[test]
     fn algorithm_version_is_checked_on_request() {
         let t = sample(1);
         assert!(t.require_algorithm(3).is_ok());
-        assert!(matches!(
-            t.require_algorithm(4),
-            Err(TemplateError::AlgorithmMismatch {
-                found: 3,
-                expected: 4
-            })
-        ));
+        assert!(matches!(t.require_algorithm(4), Err(TemplateError::AlgorithmMismatch { found: 3, expected: 4 })));
     }
 
     proptest! {

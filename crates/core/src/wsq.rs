@@ -70,10 +70,7 @@ struct Input<'a> {
 
 impl<'a> Input<'a> {
     fn u8(&mut self) -> Result<u8, ImageError> {
-        let b = *self
-            .bytes
-            .get(self.pos)
-            .ok_or_else(|| err(format!("unexpected end of data at byte {}", self.pos)))?;
+        let b = *self.bytes.get(self.pos).ok_or_else(|| err(format!("unexpected end of data at byte {}", self.pos)))?;
         self.pos += 1;
         Ok(b)
     }
@@ -85,10 +82,7 @@ impl<'a> Input<'a> {
     }
     fn take(&mut self, n: usize) -> Result<&'a [u8], ImageError> {
         if self.bytes.len() - self.pos < n {
-            return Err(err(format!(
-                "segment of {n} bytes at byte {} runs past the end",
-                self.pos
-            )));
+            return Err(err(format!("segment of {n} bytes at byte {} runs past the end", self.pos)));
         }
         let s = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
@@ -150,9 +144,7 @@ fn read_transform_table(inp: &mut Input) -> Result<TransformTable, ImageError> {
     let hisz = inp.u8()?;
     let losz = inp.u8()?;
     if hisz == 0 || losz == 0 || hisz > MAX_FILTER_TAPS || losz > MAX_FILTER_TAPS {
-        return Err(err(format!(
-            "transform table filter lengths {hisz}/{losz} out of range"
-        )));
+        return Err(err(format!("transform table filter lengths {hisz}/{losz} out of range")));
     }
     let (hisz, losz) = (hisz as usize, losz as usize);
     let mut hifilt = vec![0f32; hisz];
@@ -211,14 +203,9 @@ fn read_quant_table(inp: &mut Input) -> Result<QuantTable, ImageError> {
     Ok(QuantTable { bin_center, q, z })
 }
 
-fn read_huffman_tables(
-    inp: &mut Input,
-    tables: &mut [Option<HuffTable>; MAX_HUFF_TABLES],
-) -> Result<(), ImageError> {
+fn read_huffman_tables(inp: &mut Input, tables: &mut [Option<HuffTable>; MAX_HUFF_TABLES]) -> Result<(), ImageError> {
     let len = inp.u16()? as usize;
-    let mut left = len
-        .checked_sub(2)
-        .ok_or_else(|| err("Huffman table length < 2"))?;
+    let mut left = len.checked_sub(2).ok_or_else(|| err("Huffman table length < 2"))?;
     if left == 0 {
         return Err(err("empty Huffman table segment"));
     }
@@ -246,10 +233,7 @@ fn read_huffman_tables(
 
 fn read_comment(inp: &mut Input, tables: &mut Tables) -> Result<(), ImageError> {
     let len = inp.u16()? as usize;
-    let text = inp.take(
-        len.checked_sub(2)
-            .ok_or_else(|| err("comment length < 2"))?,
-    )?;
+    let text = inp.take(len.checked_sub(2).ok_or_else(|| err("comment length < 2"))?)?;
     if text.starts_with(b"NIST_COM") {
         for line in String::from_utf8_lossy(text).lines() {
             if let Some(v) = line.strip_prefix("PPI ") {
@@ -271,9 +255,7 @@ fn read_table(marker: u16, inp: &mut Input, tables: &mut Tables) -> Result<(), I
         DHT => read_huffman_tables(inp, &mut tables.dht)?,
         COM => read_comment(inp, tables)?,
         m => {
-            return Err(err(format!(
-                "unexpected marker {m:04X} where a table was expected"
-            )));
+            return Err(err(format!("unexpected marker {m:04X} where a table was expected")));
         }
     }
     Ok(())
@@ -295,16 +277,9 @@ fn read_frame_header(inp: &mut Input) -> Result<FrameHeader, ImageError> {
     let _software = inp.u16()?;
     let max = crate::image::MAX_SIDE as usize;
     if width == 0 || height == 0 || width > max || height > max {
-        return Err(err(format!(
-            "frame of {width}x{height} px outside 1..={max}"
-        )));
+        return Err(err(format!("frame of {width}x{height} px outside 1..={max}")));
     }
-    Ok(FrameHeader {
-        width,
-        height,
-        m_shift,
-        r_scale,
-    })
+    Ok(FrameHeader { width, height, m_shift, r_scale })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -330,23 +305,10 @@ struct QNode {
 
 /// Splits of a length into (first, second) halves: (ceil, floor) normally.
 fn halves(len: usize) -> (usize, usize) {
-    if len % 2 == 0 {
-        (len / 2, len / 2)
-    } else {
-        (len.div_ceil(2), len.div_ceil(2) - 1)
-    }
+    if len % 2 == 0 { (len / 2, len / 2) } else { (len.div_ceil(2), len.div_ceil(2) - 1) }
 }
 
-fn w_tree4(
-    w: &mut [WNode; 20],
-    p1: usize,
-    p2: usize,
-    lenx: usize,
-    leny: usize,
-    x: usize,
-    y: usize,
-    stop1: bool,
-) {
+fn w_tree4(w: &mut [WNode; 20], p1: usize, p2: usize, lenx: usize, leny: usize, x: usize, y: usize, stop1: bool) {
     w[p1].x = x;
     w[p1].y = y;
     w[p1].lenx = lenx;
@@ -411,16 +373,7 @@ fn build_w_tree(width: usize, height: usize) -> [WNode; 20] {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn q_tree16(
-    q: &mut [QNode; NUM_SUBBANDS],
-    p: usize,
-    lenx: usize,
-    leny: usize,
-    x: usize,
-    y: usize,
-    rw: bool,
-    cl: bool,
-) {
+fn q_tree16(q: &mut [QNode; NUM_SUBBANDS], p: usize, lenx: usize, leny: usize, x: usize, y: usize, rw: bool, cl: bool) {
     let (tempx, temp2x) = if lenx % 2 == 0 {
         (lenx / 2, lenx / 2)
     } else if cl {
@@ -565,18 +518,10 @@ fn q_tree4(q: &mut [QNode; NUM_SUBBANDS], p: usize, lenx: usize, leny: usize, x:
 
 fn build_q_tree(w: &[WNode; 20]) -> [QNode; NUM_SUBBANDS] {
     let mut q = [QNode::default(); NUM_SUBBANDS];
-    q_tree16(
-        &mut q, 3, w[14].lenx, w[14].leny, w[14].x, w[14].y, false, false,
-    );
-    q_tree16(
-        &mut q, 19, w[4].lenx, w[4].leny, w[4].x, w[4].y, false, true,
-    );
-    q_tree16(
-        &mut q, 48, w[0].lenx, w[0].leny, w[0].x, w[0].y, false, false,
-    );
-    q_tree16(
-        &mut q, 35, w[5].lenx, w[5].leny, w[5].x, w[5].y, true, false,
-    );
+    q_tree16(&mut q, 3, w[14].lenx, w[14].leny, w[14].x, w[14].y, false, false);
+    q_tree16(&mut q, 19, w[4].lenx, w[4].leny, w[4].x, w[4].y, false, true);
+    q_tree16(&mut q, 48, w[0].lenx, w[0].leny, w[0].x, w[0].y, false, false);
+    q_tree16(&mut q, 35, w[5].lenx, w[5].leny, w[5].x, w[5].y, true, false);
     q_tree4(&mut q, 0, w[19].lenx, w[19].leny, w[19].x, w[19].y);
     q
 }
@@ -601,11 +546,8 @@ fn decode_table(t: &HuffTable) -> DecodeTable {
         }
         code <<= 1;
     }
-    let mut d = DecodeTable {
-        maxcode: [-1; MAX_HUFFBITS + 1],
-        mincode: [0; MAX_HUFFBITS + 1],
-        valptr: [0; MAX_HUFFBITS + 1],
-    };
+    let mut d =
+        DecodeTable { maxcode: [-1; MAX_HUFFBITS + 1], mincode: [0; MAX_HUFFBITS + 1], valptr: [0; MAX_HUFFBITS + 1] };
     let mut k = 0usize;
     for len in 1..=MAX_HUFFBITS {
         let n = t.bits[len - 1] as usize;
@@ -673,11 +615,7 @@ impl Bits<'_, '_> {
 }
 
 /// Decodes every block's coefficients into `q` (length `width*height` at most).
-fn huffman_decode(
-    inp: &mut Input,
-    tables: &mut Tables,
-    num: usize,
-) -> Result<Vec<i16>, ImageError> {
+fn huffman_decode(inp: &mut Input, tables: &mut Tables, num: usize) -> Result<Vec<i16>, ImageError> {
     let mut out: Vec<i16> = Vec::with_capacity(num);
     let mut marker = inp.u16()?;
     let mut blocks = 0;
@@ -702,11 +640,7 @@ fn huffman_decode(
             .and_then(|t| t.clone())
             .ok_or_else(|| err(format!("block uses undefined Huffman table {id}")))?;
         let dec = decode_table(&table);
-        let mut bits = Bits {
-            inp,
-            byte: 0,
-            count: 0,
-        };
+        let mut bits = Bits { inp, byte: 0, count: 0 };
         marker = loop {
             // One Huffman category.
             let mut code = match bits.read(1)? {
@@ -737,8 +671,7 @@ fn huffman_decode(
             let category = *table
                 .values
                 .get(usize::try_from(index).map_err(|_| err("invalid Huffman code"))?)
-                .ok_or_else(|| err("Huffman code outside its table"))?
-                as u32;
+                .ok_or_else(|| err("Huffman code outside its table"))? as u32;
             let zeros = |n: usize, out: &mut Vec<i16>| -> Result<(), ImageError> {
                 if out.len() + n > num {
                     return Err(err("more coefficients than pixels"));
@@ -845,11 +778,7 @@ fn join_lets(
     } else {
         ((len2 / 2) as isize, (len2 / 2) as isize)
     };
-    let hi: Vec<f32> = if fi_ev {
-        hi_in.to_vec()
-    } else {
-        hi_in.iter().map(|v| -v).collect()
-    };
+    let hi: Vec<f32> = if fi_ev { hi_in.to_vec() } else { hi_in.iter().map(|v| -v).collect() };
     let (asym, ssfac, ofhre, mut loc, mut hoc, lotap, hotap, mut olle, olre, mut ohle, ohre);
     if fi_ev {
         asym = false;
@@ -887,13 +816,7 @@ fn join_lets(
         }
     }
     // Out-of-line reads cannot happen for valid geometry; reading 0 keeps corrupt input panic-free.
-    let at = |i: isize| -> f32 {
-        if i < 0 {
-            0.0
-        } else {
-            old.get(i as usize).copied().unwrap_or(0.0)
-        }
-    };
+    let at = |i: isize| -> f32 { if i < 0 { 0.0 } else { old.get(i as usize).copied().unwrap_or(0.0) } };
 
     for cl_rw in 0..len1 {
         let mut img = (new_base + cl_rw * pitch) as isize;
@@ -903,11 +826,7 @@ fn join_lets(
             }
         }
         let line = (old_base + cl_rw * pitch) as isize;
-        let (lopass, hipass) = if inv {
-            (line + pstr * hlen, line)
-        } else {
-            (line, line + pstr * llen)
-        };
+        let (lopass, hipass) = if inv { (line + pstr * hlen, line) } else { (line, line + pstr * llen) };
         let lp0 = lopass;
         let lp1 = lp0 + (llen - 1) * pstr;
         let mut lspx = lp0 + loc * pstr;
@@ -926,38 +845,37 @@ fn join_lets(
         let mut fhre: i32 = ofhre;
 
         // Low-pass contribution for output taps starting at `tap`.
-        let low =
-            |new: &mut [f32], img: isize, tap: isize, lspx: isize, lspxstr: isize, lle2: bool| {
-                let (mut lle, mut lre) = (lle2, lre2);
-                let mut lpx = lspx;
-                let mut lpxstr = lspxstr;
-                let mut acc = at(lpx) * lo[tap as usize];
-                let mut i = tap + 2;
-                while i < lsz {
-                    if lpx == lp0 {
-                        if lle {
-                            lpxstr = 0;
-                            lle = false;
-                        } else {
-                            lpxstr = pstr;
-                        }
+        let low = |new: &mut [f32], img: isize, tap: isize, lspx: isize, lspxstr: isize, lle2: bool| {
+            let (mut lle, mut lre) = (lle2, lre2);
+            let mut lpx = lspx;
+            let mut lpxstr = lspxstr;
+            let mut acc = at(lpx) * lo[tap as usize];
+            let mut i = tap + 2;
+            while i < lsz {
+                if lpx == lp0 {
+                    if lle {
+                        lpxstr = 0;
+                        lle = false;
+                    } else {
+                        lpxstr = pstr;
                     }
-                    if lpx == lp1 {
-                        if lre {
-                            lpxstr = 0;
-                            lre = false;
-                        } else {
-                            lpxstr = nstr;
-                        }
+                }
+                if lpx == lp1 {
+                    if lre {
+                        lpxstr = 0;
+                        lre = false;
+                    } else {
+                        lpxstr = nstr;
                     }
-                    lpx += lpxstr;
-                    acc += at(lpx) * lo[i as usize];
-                    i += 2;
                 }
-                if let Some(v) = new.get_mut(img as usize) {
-                    *v = acc;
-                }
-            };
+                lpx += lpxstr;
+                acc += at(lpx) * lo[i as usize];
+                i += 2;
+            }
+            if let Some(v) = new.get_mut(img as usize) {
+                *v = acc;
+            }
+        };
         #[allow(clippy::too_many_arguments)]
         let high = |new: &mut [f32],
                     img: isize,
@@ -1094,41 +1012,13 @@ fn reconstruct(
 ) -> Result<(), ImageError> {
     let mut tmp = vec![0f32; width * height];
     for node in w.iter().rev() {
-        if node.lenx == 0
-            || node.leny == 0
-            || node.x + node.lenx > width
-            || node.y + node.leny > height
-        {
+        if node.lenx == 0 || node.leny == 0 || node.x + node.lenx > width || node.y + node.leny > height {
             return Err(err("image too small for the WSQ subband structure"));
         }
         let base = node.y * width + node.x;
         // Columns first (vertical synthesis, column inversion flag), then rows.
-        join_lets(
-            &mut tmp,
-            base,
-            f,
-            base,
-            node.lenx,
-            node.leny,
-            1,
-            width,
-            &dtt.hifilt,
-            &dtt.lofilt,
-            node.inv_cl,
-        );
-        join_lets(
-            f,
-            base,
-            &tmp,
-            base,
-            node.leny,
-            node.lenx,
-            width,
-            1,
-            &dtt.hifilt,
-            &dtt.lofilt,
-            node.inv_rw,
-        );
+        join_lets(&mut tmp, base, f, base, node.lenx, node.leny, 1, width, &dtt.hifilt, &dtt.lofilt, node.inv_cl);
+        join_lets(f, base, &tmp, base, node.leny, node.lenx, width, 1, &dtt.hifilt, &dtt.lofilt, node.inv_rw);
     }
     Ok(())
 }
@@ -1150,14 +1040,8 @@ pub fn decode(bytes: &[u8]) -> Result<WsqImage, ImageError> {
     let w_tree = build_w_tree(width, height);
     let q_tree = build_q_tree(&w_tree);
     let coefficients = huffman_decode(&mut inp, &mut tables, width * height)?;
-    let dqt = tables
-        .dqt
-        .as_ref()
-        .ok_or_else(|| err("no quantisation table (DQT)"))?;
-    let dtt = tables
-        .dtt
-        .as_ref()
-        .ok_or_else(|| err("no transform table (DTT)"))?;
+    let dqt = tables.dqt.as_ref().ok_or_else(|| err("no quantisation table (DQT)"))?;
+    let dtt = tables.dtt.as_ref().ok_or_else(|| err("no transform table (DTT)"))?;
     let mut f = unquantize(&coefficients, dqt, &q_tree, width, height)?;
     reconstruct(&mut f, width, height, &w_tree, dtt)?;
     let pixels = f
@@ -1173,12 +1057,7 @@ pub fn decode(bytes: &[u8]) -> Result<WsqImage, ImageError> {
             }
         })
         .collect();
-    Ok(WsqImage {
-        width: width as u32,
-        height: height as u32,
-        ppi: tables.ppi,
-        pixels,
-    })
+    Ok(WsqImage { width: width as u32, height: height as u32, ppi: tables.ppi, pixels })
 }
 
 #[cfg(test)]

@@ -12,10 +12,7 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        println!(
-            "SKIP: {} not found; sample-template tests skipped",
-            p.display()
-        );
+        println!("SKIP: {} not found; sample-template tests skipped", p.display());
         None
     }
 }
@@ -62,98 +59,51 @@ fn all_samples_import_and_round_trip() {
     let mut count = 0;
     let iso_step = std::f32::consts::TAU / 256.0;
     let ansi_step = 2f32.to_radians();
-    for path in files(&root)
-        .into_iter()
-        .filter(|p| !p.to_string_lossy().contains("invalid_truncated"))
-    {
+    for path in files(&root).into_iter().filter(|p| !p.to_string_lossy().contains("invalid_truncated")) {
         let bytes = std::fs::read(&path).unwrap();
-        let (format, views) =
-            codecs::import(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (format, views) = codecs::import(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!views.is_empty());
         for v in &views {
             v.validate().unwrap();
-            assert!(
-                !v.minutiae.is_empty(),
-                "{}: a view without minutiae",
-                path.display()
-            );
+            assert!(!v.minutiae.is_empty(), "{}: a view without minutiae", path.display());
         }
         let what = path.display().to_string();
         // Same format again (2009 Amendment 1 is written as 2009).
         let again = codecs::export(&views, format).unwrap();
         let (format2, views2) = codecs::import(&again).unwrap();
-        assert_eq!(
-            format2, format,
-            "{what}: re-encoded record detected as another format"
-        );
+        assert_eq!(format2, format, "{what}: re-encoded record detected as another format");
         for (a, b) in views.iter().zip(&views2) {
             assert_eq!(
                 (a.finger, a.width, a.height, a.dpi, a.quality),
                 (b.finger, b.width, b.height, b.dpi, b.quality),
                 "{what}"
             );
-            assert_same(
-                &a.minutiae,
-                &b.minutiae,
-                iso_step.min(ansi_step),
-                &what,
-                true,
-            );
+            assert_same(&a.minutiae, &b.minutiae, iso_step.min(ansi_step), &what, true);
         }
         // Across formats.
-        for target in [
-            TemplateFormat::Iso2005,
-            TemplateFormat::Iso2011,
-            TemplateFormat::Ansi2004,
-            TemplateFormat::Ansi2009,
-        ] {
+        for target in
+            [TemplateFormat::Iso2005, TemplateFormat::Iso2011, TemplateFormat::Ansi2004, TemplateFormat::Ansi2009]
+        {
             let bytes = codecs::export(&views, target).unwrap();
             let (f, back) = codecs::import(&bytes).unwrap();
             assert_eq!(f, target, "{what} as {target}");
             for (a, b) in views.iter().zip(&back) {
-                assert_same(
-                    &a.minutiae,
-                    &b.minutiae,
-                    ansi_step,
-                    &format!("{what} as {target}"),
-                    true,
-                );
+                assert_same(&a.minutiae, &b.minutiae, ansi_step, &format!("{what} as {target}"), true);
             }
         }
         for v in &views {
-            let native = Template::decode(
-                &codecs::export(std::slice::from_ref(v), TemplateFormat::Native).unwrap(),
-            )
-            .unwrap();
-            assert_same(
-                &v.minutiae,
-                &native.minutiae,
-                iso_step,
-                &format!("{what} as native"),
-                true,
-            );
+            let native =
+                Template::decode(&codecs::export(std::slice::from_ref(v), TemplateFormat::Native).unwrap()).unwrap();
+            assert_same(&v.minutiae, &native.minutiae, iso_step, &format!("{what} as native"), true);
             let xyt = codecs::export(std::slice::from_ref(v), TemplateFormat::Xyt).unwrap();
-            let opts = XytOptions {
-                width: Some(v.width),
-                height: Some(v.height),
-                dpi: Some(v.dpi),
-            };
+            let opts = XytOptions { width: Some(v.width), height: Some(v.height), dpi: Some(v.dpi) };
             let back = codecs::xyt::decode(&xyt, opts).unwrap();
-            assert_same(
-                &v.minutiae,
-                &back.minutiae,
-                1f32.to_radians(),
-                &format!("{what} as xyt"),
-                false,
-            );
+            assert_same(&v.minutiae, &back.minutiae, 1f32.to_radians(), &format!("{what} as xyt"), false);
         }
         count += 1;
     }
     println!("{count} sample records imported and round-tripped");
-    assert!(
-        count >= 300,
-        "expected the FVC2002 ISO sets and the samples, found {count}"
-    );
+    assert!(count >= 300, "expected the FVC2002 ISO sets and the samples, found {count}");
 }
 
 #[test]
@@ -163,11 +113,7 @@ fn truncated_records_are_refused_with_typed_errors() {
     let mut n = 0;
     for path in files(&dir) {
         let err = codecs::import(&std::fs::read(&path).unwrap()).unwrap_err();
-        assert!(
-            matches!(err, TemplateError::Truncated { .. }),
-            "{}: {err:?}",
-            path.display()
-        );
+        assert!(matches!(err, TemplateError::Truncated { .. }), "{}: {err:?}", path.display());
         n += 1;
     }
     assert!(n >= 3);
@@ -181,37 +127,14 @@ fn iso_annex_test_vector_decodes_exactly() {
     assert_eq!(format, TemplateFormat::Iso2005);
     assert_eq!(views.len(), 2);
     let v = &views[0];
-    assert_eq!(
-        (
-            v.width,
-            v.height,
-            v.dpi,
-            v.quality,
-            v.finger.code(),
-            v.minutiae.len()
-        ),
-        (512, 512, 500, 90, 7, 27)
-    );
+    assert_eq!((v.width, v.height, v.dpi, v.quality, v.finger.code(), v.minutiae.len()), (512, 512, 500, 90, 7, 27));
     let m = v.minutiae[0];
-    assert_eq!(
-        (m.x, m.y, m.kind, m.quality),
-        (100, 14, ridgegate_core::MinutiaKind::Ending, 90)
-    );
+    assert_eq!((m.x, m.y, m.kind, m.quality), (100, 14, ridgegate_core::MinutiaKind::Ending, 90));
     assert!((m.angle.to_degrees() - 112.5).abs() < 1e-3);
     let m = v.minutiae[2];
-    assert_eq!(
-        (m.x, m.y, m.kind),
-        (55, 18, ridgegate_core::MinutiaKind::Bifurcation)
-    );
+    assert_eq!((m.x, m.y, m.kind), (55, 18, ridgegate_core::MinutiaKind::Bifurcation));
     assert!((m.angle.to_degrees() - 22.5).abs() < 1e-3);
-    assert_eq!(
-        (
-            views[1].finger.code(),
-            views[1].quality,
-            views[1].minutiae.len()
-        ),
-        (2, 70, 22)
-    );
+    assert_eq!((views[1].finger.code(), views[1].quality, views[1].minutiae.len()), (2, 70, 22));
     // The NIST ANSI twin: same minutia with a 2-degree angle unit (56 units = 112 degrees).
     let ansi = std::fs::read(root.join("nist-samples/fmr.ansi2004")).unwrap();
     let (format, views) = codecs::import(&ansi).unwrap();

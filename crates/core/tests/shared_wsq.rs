@@ -11,10 +11,7 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        println!(
-            "SKIP: {} not found; WSQ reference tests skipped",
-            p.display()
-        );
+        println!("SKIP: {} not found; WSQ reference tests skipped", p.display());
         None
     }
 }
@@ -27,10 +24,7 @@ fn sourceafis_sample_matches_reference_decoding() {
     let img = wsq::decode(&bytes).unwrap();
     let elapsed = t0.elapsed();
     let reference = FingerImage::load(dir.join("sourceafis/wsq-converted.png"), None).unwrap();
-    assert_eq!(
-        (img.width, img.height),
-        (reference.width(), reference.height())
-    );
+    assert_eq!((img.width, img.height), (reference.width(), reference.height()));
     let mut sum = 0f64;
     let mut max = 0i32;
     for (a, b) in img.pixels.iter().zip(reference.pixels()) {
@@ -39,10 +33,7 @@ fn sourceafis_sample_matches_reference_decoding() {
         max = max.max(d.abs());
     }
     let rmse = (sum / img.pixels.len() as f64).sqrt();
-    println!(
-        "WSQ {}x{}: RMSE {rmse:.4}, max abs error {max}, decoded in {elapsed:?}",
-        img.width, img.height
-    );
+    println!("WSQ {}x{}: RMSE {rmse:.4}, max abs error {max}, decoded in {elapsed:?}", img.width, img.height);
     assert!(rmse <= 1.0, "RMSE {rmse} > 1 grey level");
 }
 
@@ -54,16 +45,10 @@ fn all_reference_files_decode() {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "wsq") {
-                let img = wsq::decode(&std::fs::read(&p).unwrap())
-                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let img = wsq::decode(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                 assert!(img.width >= 64 && img.height >= 64, "{}", p.display());
-                let mean =
-                    img.pixels.iter().map(|&v| v as f64).sum::<f64>() / img.pixels.len() as f64;
-                assert!(
-                    (20.0..250.0).contains(&mean),
-                    "{}: implausible mean grey {mean}",
-                    p.display()
-                );
+                let mean = img.pixels.iter().map(|&v| v as f64).sum::<f64>() / img.pixels.len() as f64;
+                assert!((20.0..250.0).contains(&mean), "{}: implausible mean grey {mean}", p.display());
                 n += 1;
             }
         }
@@ -77,10 +62,7 @@ fn truncated_and_corrupted_files_are_typed_errors() {
     let bytes = std::fs::read(dir.join("libbiomeval/img.wsq")).unwrap();
     let step = (bytes.len() / 200).max(1);
     for len in (0..bytes.len() - 2).step_by(step) {
-        assert!(
-            wsq::decode(&bytes[..len]).is_err(),
-            "a {len}-byte prefix decoded"
-        );
+        assert!(wsq::decode(&bytes[..len]).is_err(), "a {len}-byte prefix decoded");
     }
     let mut seed = 0x1234_5678u32;
     for _ in 0..300 {

@@ -51,18 +51,12 @@ fn grey(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> StageImage {
             rgb.extend_from_slice(&[v, v, v]);
         }
     }
-    StageImage {
-        width: w as u32,
-        height: h as u32,
-        rgb,
-    }
+    StageImage { width: w as u32, height: h as u32, rgb }
 }
 
 /// A float plane mapped linearly from `[lo, hi]` to black..white.
 pub fn render_plane(p: &Plane<f32>, lo: f32, hi: f32) -> StageImage {
-    grey(p.w, p.h, |x, y| {
-        (((p.at(x, y) - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0) as u8
-    })
+    grey(p.w, p.h, |x, y| (((p.at(x, y) - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0) as u8)
 }
 
 /// A binary plane: set = black.
@@ -74,34 +68,20 @@ pub fn render_binary(p: &Plane<u8>) -> StageImage {
 pub fn render_mask(img: &Plane<f32>, mask: &Plane<bool>, block: usize) -> StageImage {
     grey(img.w, img.h, |x, y| {
         let v = img.at(x, y).clamp(0.0, 255.0) as u8;
-        if mask.at((x / block).min(mask.w - 1), (y / block).min(mask.h - 1)) {
-            v
-        } else {
-            v / 4
-        }
+        if mask.at((x / block).min(mask.w - 1), (y / block).min(mask.h - 1)) { v } else { v / 4 }
     })
 }
 
 /// Orientation: a short line per foreground block over the image.
-pub fn render_orientation(
-    img: &Plane<f32>,
-    angle: &Plane<f32>,
-    mask: &Plane<bool>,
-    block: usize,
-) -> StageImage {
-    let mut out = grey(img.w, img.h, |x, y| {
-        (img.at(x, y).clamp(0.0, 255.0) as u8) / 2 + 127
-    });
+pub fn render_orientation(img: &Plane<f32>, angle: &Plane<f32>, mask: &Plane<bool>, block: usize) -> StageImage {
+    let mut out = grey(img.w, img.h, |x, y| (img.at(x, y).clamp(0.0, 255.0) as u8) / 2 + 127);
     for by in 0..mask.h {
         for bx in 0..mask.w {
             if !mask.at(bx, by) || bx % 2 == 1 || by % 2 == 1 {
                 continue;
             }
             let (c, s) = (angle.at(bx, by).cos(), angle.at(bx, by).sin());
-            let (cx, cy) = (
-                (bx * block + block / 2) as f32,
-                (by * block + block / 2) as f32,
-            );
+            let (cx, cy) = ((bx * block + block / 2) as f32, (by * block + block / 2) as f32);
             for t in -6..=6 {
                 put(&mut out, cx + t as f32 * c, cy + t as f32 * s, [200, 0, 0]);
             }
@@ -112,33 +92,15 @@ pub fn render_orientation(
 
 /// Minutiae over the skeleton: endings red, bifurcations blue, with a direction tick.
 pub fn render_minutiae(skel: &Plane<u8>, minutiae: &[Candidate]) -> StageImage {
-    let mut out = grey(
-        skel.w,
-        skel.h,
-        |x, y| if skel.at(x, y) != 0 { 90 } else { 255 },
-    );
+    let mut out = grey(skel.w, skel.h, |x, y| if skel.at(x, y) != 0 { 90 } else { 255 });
     for m in minutiae {
-        let colour = if m.kind == MinutiaKind::Ending {
-            [220, 0, 0]
-        } else {
-            [0, 60, 230]
-        };
+        let colour = if m.kind == MinutiaKind::Ending { [220, 0, 0] } else { [0, 60, 230] };
         for a in 0..24 {
             let t = a as f32 / 24.0 * std::f32::consts::TAU;
-            put(
-                &mut out,
-                m.x as f32 + 4.0 * t.cos(),
-                m.y as f32 + 4.0 * t.sin(),
-                colour,
-            );
+            put(&mut out, m.x as f32 + 4.0 * t.cos(), m.y as f32 + 4.0 * t.sin(), colour);
         }
         for t in 4..12 {
-            put(
-                &mut out,
-                m.x as f32 + t as f32 * m.direction.cos(),
-                m.y as f32 + t as f32 * m.direction.sin(),
-                colour,
-            );
+            put(&mut out, m.x as f32 + t as f32 * m.direction.cos(), m.y as f32 + t as f32 * m.direction.sin(), colour);
         }
     }
     out

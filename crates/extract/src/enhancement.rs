@@ -90,38 +90,35 @@ pub fn enhanced_image(
             .any(|y| (bx.saturating_sub(1)..=(bx + 1).min(mask.w - 1)).any(|x| mask.at(x, y)))
     };
     let mut out = Plane::new(norm.w, norm.h);
-    out.data
-        .par_chunks_mut(norm.w * BLOCK)
-        .enumerate()
-        .for_each(|(by, rows)| {
-            let rows_here = rows.len() / norm.w;
-            for bx in 0..mask.w {
-                if !near_foreground(bx, by) {
-                    continue;
-                }
-                let k = &bank.kernels[kernel_index(field.angle.at(bx, by), period.at(bx, by))];
-                let x0 = bx * BLOCK;
-                let x1 = (x0 + BLOCK).min(norm.w);
-                let n = x1 - x0;
-                for dy in 0..rows_here {
-                    let y = by * BLOCK + dy;
-                    // Eight outputs at once: each kernel tap scales a contiguous run of 8 inputs,
-                    // which the compiler turns into vector multiply-adds.
-                    let mut acc = [0f32; BLOCK];
-                    for ky in 0..SIDE {
-                        let base = (y + ky) * pw + x0;
-                        let kr = &k[ky * SIDE..ky * SIDE + SIDE];
-                        for (kx, &kv) in kr.iter().enumerate() {
-                            let src = &padded[base + kx..base + kx + BLOCK];
-                            for (a, &v) in acc.iter_mut().zip(src) {
-                                *a += kv * v;
-                            }
+    out.data.par_chunks_mut(norm.w * BLOCK).enumerate().for_each(|(by, rows)| {
+        let rows_here = rows.len() / norm.w;
+        for bx in 0..mask.w {
+            if !near_foreground(bx, by) {
+                continue;
+            }
+            let k = &bank.kernels[kernel_index(field.angle.at(bx, by), period.at(bx, by))];
+            let x0 = bx * BLOCK;
+            let x1 = (x0 + BLOCK).min(norm.w);
+            let n = x1 - x0;
+            for dy in 0..rows_here {
+                let y = by * BLOCK + dy;
+                // Eight outputs at once: each kernel tap scales a contiguous run of 8 inputs,
+                // which the compiler turns into vector multiply-adds.
+                let mut acc = [0f32; BLOCK];
+                for ky in 0..SIDE {
+                    let base = (y + ky) * pw + x0;
+                    let kr = &k[ky * SIDE..ky * SIDE + SIDE];
+                    for (kx, &kv) in kr.iter().enumerate() {
+                        let src = &padded[base + kx..base + kx + BLOCK];
+                        for (a, &v) in acc.iter_mut().zip(src) {
+                            *a += kv * v;
                         }
                     }
-                    rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&acc[..n]);
                 }
+                rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&acc[..n]);
             }
-        });
+        }
+    });
     out
 }
 

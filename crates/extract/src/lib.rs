@@ -83,24 +83,17 @@ pub fn extract(image: &FingerImage) -> Result<Extraction, ExtractError> {
 }
 
 /// [`extract`], handing a picture of each stage to `sink` (rendered only for accepted keys).
-pub fn extract_with(
-    image: &FingerImage,
-    sink: &mut dyn StageSink,
-) -> Result<Extraction, ExtractError> {
+pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Extraction, ExtractError> {
     use params::BLOCK;
     let (img, scale) = resample::working_image(image).ok_or(ExtractError::TooLarge {
         width: image.width(),
         height: image.height(),
         dpi: image.dpi(),
     })?;
-    offer(sink, "working-image", || {
-        dump::render_plane(&img, 0.0, 255.0)
-    });
+    offer(sink, "working-image", || dump::render_plane(&img, 0.0, 255.0));
     let contrast = segmentation::block_contrast(&img);
     let mask = segmentation::segmentation_mask(&contrast);
-    offer(sink, "segmentation-mask", || {
-        dump::render_mask(&img, &mask, BLOCK)
-    });
+    offer(sink, "segmentation-mask", || dump::render_mask(&img, &mask, BLOCK));
     let foreground = mask.data.iter().filter(|&&m| m).count();
     if foreground < params::MIN_FOREGROUND_BLOCKS {
         let factors = quality::quality_factors(&mask, &plane::Plane::new(mask.w, mask.h), 0.0, 0);
@@ -116,22 +109,17 @@ pub fn extract_with(
     let norm = normalization::normalized_image(&img);
     offer(sink, "normalized", || dump::render_plane(&norm, -2.5, 2.5));
     let field = orientation::orientation_field(&norm, &mask);
-    offer(sink, "orientation", || {
-        dump::render_orientation(&img, &field.angle, &mask, BLOCK)
-    });
+    offer(sink, "orientation", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
     let (period, frequency_validity) = frequency::ridge_period(&norm, &field, &mask);
     let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask);
-    offer(sink, "enhanced", || {
-        dump::render_plane(&enhanced, -0.6, 0.6)
-    });
+    offer(sink, "enhanced", || dump::render_plane(&enhanced, -0.6, 0.6));
     let binary = enhancement::binarized_image(&enhanced, &mask);
     offer(sink, "binarized", || dump::render_binary(&binary));
     let skel = thinning::skeleton(&binary);
     offer(sink, "skeleton", || dump::render_binary(&skel));
     let found = minutiae::minutiae(&skel, &field, &mask);
     offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));
-    let factors =
-        quality::quality_factors(&mask, &field.coherence, frequency_validity, found.len());
+    let factors = quality::quality_factors(&mask, &field.coherence, frequency_validity, found.len());
     let quality = factors.score();
 
     let mut template = Template::new(image.width() as u16, image.height() as u16, image.dpi());
@@ -140,34 +128,18 @@ pub fn extract_with(
     template.minutiae = found
         .iter()
         .map(|c| {
-            let x = ((c.x as f32 + 0.5) / scale - 0.5)
-                .round()
-                .clamp(0.0, image.width() as f32 - 1.0) as u16;
-            let y = ((c.y as f32 + 0.5) / scale - 0.5)
-                .round()
-                .clamp(0.0, image.height() as f32 - 1.0) as u16;
+            let x = ((c.x as f32 + 0.5) / scale - 0.5).round().clamp(0.0, image.width() as f32 - 1.0) as u16;
+            let y = ((c.y as f32 + 0.5) / scale - 0.5).round().clamp(0.0, image.height() as f32 - 1.0) as u16;
             // Image-space direction (y down) → ISO angle (counter-clockwise as seen).
             Minutia::new(x, y, (-c.direction).rem_euclid(TAU), c.kind, c.quality)
         })
         .collect();
     let reason = (found.is_empty()).then(|| "no reliable minutiae found".to_string());
-    Ok(Extraction {
-        minutia_count: template.minutiae.len(),
-        template,
-        quality,
-        factors,
-        reason,
-    })
+    Ok(Extraction { minutia_count: template.minutiae.len(), template, quality, factors, reason })
 }
 
 fn empty(image: &FingerImage, factors: quality::QualityFactors, reason: String) -> Extraction {
     let mut template = Template::new(image.width() as u16, image.height() as u16, image.dpi());
     template.algorithm_version = ALGORITHM_VERSION;
-    Extraction {
-        template,
-        quality: 0,
-        minutia_count: 0,
-        factors,
-        reason: Some(reason),
-    }
+    Extraction { template, quality: 0, minutia_count: 0, factors, reason: Some(reason) }
 }

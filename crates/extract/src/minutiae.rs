@@ -60,35 +60,18 @@ fn branch_starts(m: u8) -> Vec<usize> {
 }
 
 /// Walks from `start` through its neighbour `first` for at most `max` steps.
-fn trace(
-    skel: &Plane<u8>,
-    ids: &Plane<u32>,
-    start: (usize, usize),
-    first: usize,
-    max: usize,
-) -> Trace {
+fn trace(skel: &Plane<u8>, ids: &Plane<u32>, start: (usize, usize), first: usize, max: usize) -> Trace {
     let (dx, dy) = offset(first);
     let mut prev = start;
-    let mut cur = (
-        (start.0 as isize + dx) as usize,
-        (start.1 as isize + dy) as usize,
-    );
+    let mut cur = ((start.0 as isize + dx) as usize, (start.1 as isize + dy) as usize);
     let mut length = 1;
     loop {
         let id = ids.at(cur.0, cur.1);
         if id != u32::MAX {
-            return Trace {
-                end: cur,
-                length,
-                reached: Some(id as usize),
-            };
+            return Trace { end: cur, length, reached: Some(id as usize) };
         }
         if length >= max {
-            return Trace {
-                end: cur,
-                length,
-                reached: None,
-            };
+            return Trace { end: cur, length, reached: None };
         }
         let m = neighbours(skel, cur.0, cur.1);
         // Next: a set neighbour that is neither the previous pixel nor adjacent to it (so the
@@ -99,12 +82,9 @@ fn trace(
                 continue;
             }
             let (ox, oy) = offset(i);
-            let cand = (
-                (cur.0 as isize + ox) as usize,
-                (cur.1 as isize + oy) as usize,
-            );
-            let near_prev = (cand.0 as isize - prev.0 as isize).abs() <= 1
-                && (cand.1 as isize - prev.1 as isize).abs() <= 1;
+            let cand = ((cur.0 as isize + ox) as usize, (cur.1 as isize + oy) as usize);
+            let near_prev =
+                (cand.0 as isize - prev.0 as isize).abs() <= 1 && (cand.1 as isize - prev.1 as isize).abs() <= 1;
             if cand != prev && !near_prev {
                 next = Some(cand);
                 break;
@@ -117,11 +97,7 @@ fn trace(
                 length += 1;
             }
             None => {
-                return Trace {
-                    end: cur,
-                    length,
-                    reached: None,
-                };
+                return Trace { end: cur, length, reached: None };
             }
         }
     }
@@ -147,9 +123,7 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
     let mut raw: Vec<(usize, usize, MinutiaKind)> = Vec::new();
     for y in 1..skel.h.saturating_sub(1) {
         for x in 1..skel.w.saturating_sub(1) {
-            if skel.at(x, y) == 0
-                || !mask.at((x / BLOCK).min(mask.w - 1), (y / BLOCK).min(mask.h - 1))
-            {
+            if skel.at(x, y) == 0 || !mask.at((x / BLOCK).min(mask.w - 1), (y / BLOCK).min(mask.h - 1)) {
                 continue;
             }
             match crossing_number(neighbours(skel, x, y)) {
@@ -167,16 +141,10 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
 
     // 2. Directions and topological filters.
     let mut direction = vec![0f32; raw.len()];
-    let longest = SPUR_LENGTH
-        .max(SHORT_RIDGE_LENGTH)
-        .max(BRIDGE_LENGTH)
-        .max(DIRECTION_TRACE);
+    let longest = SPUR_LENGTH.max(SHORT_RIDGE_LENGTH).max(BRIDGE_LENGTH).max(DIRECTION_TRACE);
     for (i, &(x, y, kind)) in raw.iter().enumerate() {
         let starts = branch_starts(neighbours(skel, x, y));
-        let traces: Vec<Trace> = starts
-            .iter()
-            .map(|&s| trace(skel, &ids, (x, y), s, longest))
-            .collect();
+        let traces: Vec<Trace> = starts.iter().map(|&s| trace(skel, &ids, (x, y), s, longest)).collect();
         for t in &traces {
             if let Some(j) = t.reached {
                 let other = raw[j].2;
@@ -208,8 +176,7 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
                 let &(_, _, stem) = pairs
                     .iter()
                     .min_by(|a, b| {
-                        angle_distance(short[a.0], short[a.1])
-                            .total_cmp(&angle_distance(short[b.0], short[b.1]))
+                        angle_distance(short[a.0], short[a.1]).total_cmp(&angle_distance(short[b.0], short[b.1]))
                     })
                     .expect("three pairs");
                 (short[stem] + PI).rem_euclid(TAU)
@@ -221,16 +188,9 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
         };
         // Align the (more precise) orientation field to the traced sense when it agrees.
         let theta = field.angle_at(x, y);
-        let aligned = if angle_distance(theta, traced) <= angle_distance(theta + PI, traced) {
-            theta
-        } else {
-            theta + PI
-        };
-        direction[i] = if angle_distance(aligned, traced) < PI / 4.0 {
-            aligned.rem_euclid(TAU)
-        } else {
-            traced
-        };
+        let aligned =
+            if angle_distance(theta, traced) <= angle_distance(theta + PI, traced) { theta } else { theta + PI };
+        direction[i] = if angle_distance(aligned, traced) < PI / 4.0 { aligned.rem_euclid(TAU) } else { traced };
     }
 
     // 3. Geometric filters.
@@ -240,19 +200,13 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
         }
     }
     let near = |i: usize, j: usize, r: f32| -> bool {
-        let (dx, dy) = (
-            raw[i].0 as f32 - raw[j].0 as f32,
-            raw[i].1 as f32 - raw[j].1 as f32,
-        );
+        let (dx, dy) = (raw[i].0 as f32 - raw[j].0 as f32, raw[i].1 as f32 - raw[j].1 as f32);
         dx * dx + dy * dy <= r * r
     };
     // Broken ridges: two endings close together pointing at each other.
     for i in 0..raw.len() {
         for j in i + 1..raw.len() {
-            if raw[i].2 != MinutiaKind::Ending
-                || raw[j].2 != MinutiaKind::Ending
-                || !near(i, j, GAP_DISTANCE)
-            {
+            if raw[i].2 != MinutiaKind::Ending || raw[j].2 != MinutiaKind::Ending || !near(i, j, GAP_DISTANCE) {
                 continue;
             }
             let facing = angle_distance(direction[i], direction[j] + PI) < GAP_ANGLE_TOLERANCE;
@@ -267,10 +221,7 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
     let survivors: Vec<usize> = (0..raw.len()).filter(|&i| !removed[i]).collect();
     let mut keep = Vec::new();
     for &i in &survivors {
-        let crowd = survivors
-            .iter()
-            .filter(|&&j| j != i && near(i, j, CLUSTER_RADIUS))
-            .count();
+        let crowd = survivors.iter().filter(|&&j| j != i && near(i, j, CLUSTER_RADIUS)).count();
         if crowd <= CLUSTER_MAX {
             keep.push(i);
         }
@@ -283,24 +234,11 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
             let (x, y, kind) = raw[i];
             let coherence = field.coherence_at(x, y).clamp(0.0, 1.0);
             let inside = (border_at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
-            let quality = (100.0 * coherence.sqrt() * inside)
-                .round()
-                .clamp(1.0, 100.0) as u8;
-            Candidate {
-                x,
-                y,
-                direction: direction[i],
-                kind,
-                quality,
-            }
+            let quality = (100.0 * coherence.sqrt() * inside).round().clamp(1.0, 100.0) as u8;
+            Candidate { x, y, direction: direction[i], kind, quality }
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.quality
-            .cmp(&a.quality)
-            .then(a.y.cmp(&b.y))
-            .then(a.x.cmp(&b.x))
-    });
+    out.sort_by(|a, b| b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
     out.truncate(MAX_MINUTIAE);
     out
 }

@@ -15,18 +15,12 @@ impl OrientationField {
     /// Ridge direction at pixel (x, y) (nearest block).
     #[inline]
     pub fn angle_at(&self, x: usize, y: usize) -> f32 {
-        self.angle.at(
-            (x / BLOCK).min(self.angle.w - 1),
-            (y / BLOCK).min(self.angle.h - 1),
-        )
+        self.angle.at((x / BLOCK).min(self.angle.w - 1), (y / BLOCK).min(self.angle.h - 1))
     }
     /// Coherence at pixel (x, y) (nearest block).
     #[inline]
     pub fn coherence_at(&self, x: usize, y: usize) -> f32 {
-        self.coherence.at(
-            (x / BLOCK).min(self.angle.w - 1),
-            (y / BLOCK).min(self.angle.h - 1),
-        )
+        self.coherence.at((x / BLOCK).min(self.angle.w - 1), (y / BLOCK).min(self.angle.h - 1))
     }
 }
 
@@ -42,17 +36,12 @@ pub fn orientation_field(norm: &Plane<f32>, mask: &Plane<bool>) -> OrientationFi
     let mut cyy = Plane::new(bw, bh);
     let mut cxy = Plane::new(bw, bh);
     for y in 1..h.saturating_sub(1) {
-        let (up, mid, down) = (
-            &norm.data[(y - 1) * w..y * w],
-            &norm.data[y * w..(y + 1) * w],
-            &norm.data[(y + 1) * w..(y + 2) * w],
-        );
+        let (up, mid, down) =
+            (&norm.data[(y - 1) * w..y * w], &norm.data[y * w..(y + 1) * w], &norm.data[(y + 1) * w..(y + 2) * w]);
         let by = y / BLOCK;
         for x in 1..w - 1 {
-            let gx = (up[x + 1] + 2.0 * mid[x + 1] + down[x + 1])
-                - (up[x - 1] + 2.0 * mid[x - 1] + down[x - 1]);
-            let gy =
-                (down[x - 1] + 2.0 * down[x] + down[x + 1]) - (up[x - 1] + 2.0 * up[x] + up[x + 1]);
+            let gx = (up[x + 1] + 2.0 * mid[x + 1] + down[x + 1]) - (up[x - 1] + 2.0 * mid[x - 1] + down[x - 1]);
+            let gy = (down[x - 1] + 2.0 * down[x] + down[x + 1]) - (up[x - 1] + 2.0 * up[x] + up[x + 1]);
             let i = by * bw + x / BLOCK;
             cxx.data[i] += gx * gx;
             cyy.data[i] += gy * gy;
@@ -71,28 +60,12 @@ pub fn orientation_field(norm: &Plane<f32>, mask: &Plane<bool>) -> OrientationFi
             *vx.at_mut(bx, by) = a;
             *vy.at_mut(bx, by) = b;
             let energy = sxx + syy;
-            *coherence.at_mut(bx, by) = if energy > 1e-6 {
-                (a * a + b * b).sqrt() / energy
-            } else {
-                0.0
-            };
+            *coherence.at_mut(bx, by) = if energy > 1e-6 { (a * a + b * b).sqrt() / energy } else { 0.0 };
         }
     }
-    let weight = if mask.data.iter().any(|&m| m) {
-        Some(mask)
-    } else {
-        None
-    };
-    let vx = box_smooth(
-        &box_smooth(&vx, ORIENT_SMOOTH_RADIUS, weight),
-        ORIENT_SMOOTH_RADIUS,
-        weight,
-    );
-    let vy = box_smooth(
-        &box_smooth(&vy, ORIENT_SMOOTH_RADIUS, weight),
-        ORIENT_SMOOTH_RADIUS,
-        weight,
-    );
+    let weight = if mask.data.iter().any(|&m| m) { Some(mask) } else { None };
+    let vx = box_smooth(&box_smooth(&vx, ORIENT_SMOOTH_RADIUS, weight), ORIENT_SMOOTH_RADIUS, weight);
+    let vy = box_smooth(&box_smooth(&vy, ORIENT_SMOOTH_RADIUS, weight), ORIENT_SMOOTH_RADIUS, weight);
     let mut angle = Plane::new(bw, bh);
     for i in 0..bw * bh {
         let gradient = 0.5 * vy.data[i].atan2(vx.data[i]);
@@ -131,11 +104,7 @@ mod tests {
             let theta = deg.to_radians();
             let f = orientation_field(&stripes(theta, 9.0), &mask);
             let got = f.angle.at(6, 6);
-            assert!(
-                angle_diff(got, theta) < 2f32.to_radians(),
-                "{deg}°: got {}°",
-                got.to_degrees()
-            );
+            assert!(angle_diff(got, theta) < 2f32.to_radians(), "{deg}°: got {}°", got.to_degrees());
             assert!(f.coherence.at(6, 6) > 0.9);
         }
     }

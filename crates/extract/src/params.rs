@@ -15,16 +15,13 @@ pub const STAT_RADIUS_BLOCKS: usize = 1;
 /// 90th-percentile block contrast of the image…
 pub const SEG_RELATIVE_CONTRAST: f32 = 0.30;
 /// …and at least this absolute standard deviation (grey levels), so blank images stay empty.
-pub const SEG_MIN_CONTRAST: f32 = 9.0;
+pub const SEG_MIN_CONTRAST: f32 = 4.0;
 /// Radius (blocks) of the majority vote that smooths the foreground mask.
 pub const SEG_VOTE_RADIUS: usize = 2;
 /// Fraction of neighbours that must be foreground in the vote.
 pub const SEG_VOTE_MAJORITY: f32 = 0.5;
 /// Foreground blocks needed for a usable image (~ 48 blocks = 3,000 px² ≈ 7.7 mm²).
 pub const MIN_FOREGROUND_BLOCKS: usize = 48;
-
-/// Half-width of the window for local normalisation (mean and variance), px.
-pub const NORM_RADIUS: usize = 12;
 
 /// Radius in blocks of the gradient-covariance window for the block orientation (1 = 24×24 px).
 pub const ORIENT_RADIUS_BLOCKS: usize = 1;

@@ -14,19 +14,11 @@ pub struct Plane<T> {
 impl<T: Copy + Default> Plane<T> {
     /// A plane filled with `T::default()`.
     pub fn new(w: usize, h: usize) -> Self {
-        Plane {
-            w,
-            h,
-            data: vec![T::default(); w * h],
-        }
+        Plane { w, h, data: vec![T::default(); w * h] }
     }
     /// A plane filled with `v`.
     pub fn filled(w: usize, h: usize, v: T) -> Self {
-        Plane {
-            w,
-            h,
-            data: vec![v; w * h],
-        }
+        Plane { w, h, data: vec![v; w * h] }
     }
     /// Value at (x, y); panics out of bounds.
     #[inline]
@@ -79,8 +71,7 @@ impl Integral {
             return (0.0, 0.0);
         }
         let w = self.w + 1;
-        let v =
-            self.s[y1 * w + x1] - self.s[y0 * w + x1] - self.s[y1 * w + x0] + self.s[y0 * w + x0];
+        let v = self.s[y1 * w + x1] - self.s[y0 * w + x1] - self.s[y1 * w + x0] + self.s[y0 * w + x0];
         (v, ((x1 - x0) * (y1 - y0)) as f64)
     }
 }
@@ -158,8 +149,7 @@ pub fn box_sums(p: &Plane<f32>, r: usize, f: impl Fn(f32) -> f32) -> (Plane<f32>
             out.data[y * w + x] = acc[x] as f32;
         }
     }
-    let span =
-        |i: usize, n: usize| -> f32 { ((i + r).min(n - 1) + 1 - i.saturating_sub(r)) as f32 };
+    let span = |i: usize, n: usize| -> f32 { ((i + r).min(n - 1) + 1 - i.saturating_sub(r)) as f32 };
     let mut counts = Plane::new(w, h);
     for y in 0..h {
         for x in 0..w {
@@ -171,20 +161,8 @@ pub fn box_sums(p: &Plane<f32>, r: usize, f: impl Fn(f32) -> f32) -> (Plane<f32>
 
 /// Box-filters a block-level plane of `f32` with radius `r` (mean over the clipped window).
 pub fn box_smooth(p: &Plane<f32>, r: usize, weight: Option<&Plane<bool>>) -> Plane<f32> {
-    let ii = Integral::new(p.w, p.h, |i| {
-        if weight.is_none_or(|m| m.data[i]) {
-            p.data[i] as f64
-        } else {
-            0.0
-        }
-    });
-    let cnt = Integral::new(p.w, p.h, |i| {
-        if weight.is_none_or(|m| m.data[i]) {
-            1.0
-        } else {
-            0.0
-        }
-    });
+    let ii = Integral::new(p.w, p.h, |i| if weight.is_none_or(|m| m.data[i]) { p.data[i] as f64 } else { 0.0 });
+    let cnt = Integral::new(p.w, p.h, |i| if weight.is_none_or(|m| m.data[i]) { 1.0 } else { 0.0 });
     let mut out = Plane::new(p.w, p.h);
     let r = r as isize;
     for y in 0..p.h {
@@ -207,20 +185,13 @@ mod tests {
         let ii = Integral::new(4, 3, |i| i as f64);
         // values 0..12 row-major; box x 1..3, y 0..2 = 1+2+5+6
         assert_eq!(ii.sum(1, 0, 3, 2), (14.0, 4.0));
-        assert_eq!(
-            ii.sum(-5, -5, 10, 10),
-            ((0..12).sum::<usize>() as f64, 12.0)
-        );
+        assert_eq!(ii.sum(-5, -5, 10, 10), ((0..12).sum::<usize>() as f64, 12.0));
         assert_eq!(ii.sum(2, 2, 2, 3), (0.0, 0.0));
     }
 
     #[test]
     fn box_sums_match_brute_force() {
-        let p = Plane {
-            w: 13,
-            h: 9,
-            data: (0..117).map(|i| ((i * 37) % 11) as f32).collect(),
-        };
+        let p = Plane { w: 13, h: 9, data: (0..117).map(|i| ((i * 37) % 11) as f32).collect() };
         let (s, n) = box_sums(&p, 3, |v| v);
         for y in 0..9usize {
             for x in 0..13usize {
@@ -232,11 +203,7 @@ mod tests {
                         c += 1.0;
                     }
                 }
-                assert!(
-                    (s.at(x, y) - b).abs() < 1e-3,
-                    "({x},{y}) {} vs {b}",
-                    s.at(x, y)
-                );
+                assert!((s.at(x, y) - b).abs() < 1e-3, "({x},{y}) {} vs {b}", s.at(x, y));
                 assert_eq!(n.at(x, y), c);
             }
         }
@@ -247,10 +214,7 @@ mod tests {
         let p = Plane::filled(10, 9, 1.0f32);
         let (s, n) = cell_sums(&p, 8, |v| v);
         assert_eq!((s.w, s.h), (2, 2));
-        assert_eq!(
-            (s.at(0, 0), s.at(1, 0), s.at(0, 1), s.at(1, 1)),
-            (64.0, 16.0, 8.0, 2.0)
-        );
+        assert_eq!((s.at(0, 0), s.at(1, 0), s.at(0, 1), s.at(1, 1)), (64.0, 16.0, 8.0, 2.0));
         assert_eq!(n.data, s.data);
         assert_eq!(neighbourhood_sum(&s, 0, 0, 1), 90.0);
     }
@@ -258,11 +222,6 @@ mod tests {
     #[test]
     fn box_smooth_of_constant_is_constant() {
         let p = Plane::filled(7, 5, 3.0f32);
-        assert!(
-            box_smooth(&p, 2, None)
-                .data
-                .iter()
-                .all(|&v| (v - 3.0).abs() < 1e-6)
-        );
+        assert!(box_smooth(&p, 2, None).data.iter().all(|&v| (v - 3.0).abs() < 1e-6));
     }
 }

@@ -20,10 +20,7 @@ pub struct QualityFactors {
 impl QualityFactors {
     /// Weighted score 0..=100: coherence 35 %, area 25 %, minutiae 25 %, frequency validity 15 %.
     pub fn score(&self) -> u8 {
-        let s = 0.35 * self.coherence
-            + 0.25 * self.area
-            + 0.25 * self.minutiae
-            + 0.15 * self.frequency_validity;
+        let s = 0.35 * self.coherence + 0.25 * self.area + 0.25 * self.minutiae + 0.15 * self.frequency_validity;
         (100.0 * s).round().clamp(0.0, 100.0) as u8
     }
 }
@@ -37,11 +34,8 @@ pub fn quality_factors(
 ) -> QualityFactors {
     let fg: Vec<usize> = (0..mask.data.len()).filter(|&i| mask.data[i]).collect();
     let area = (fg.len() * BLOCK * BLOCK) as f32 / QUALITY_FULL_AREA;
-    let mean_coherence = if fg.is_empty() {
-        0.0
-    } else {
-        fg.iter().map(|&i| coherence.data[i]).sum::<f32>() / fg.len() as f32
-    };
+    let mean_coherence =
+        if fg.is_empty() { 0.0 } else { fg.iter().map(|&i| coherence.data[i]).sum::<f32>() / fg.len() as f32 };
     QualityFactors {
         area: area.clamp(0.0, 1.0),
         coherence: mean_coherence.clamp(0.0, 1.0),

@@ -12,14 +12,7 @@ pub fn working_image(img: &FingerImage) -> Option<(Plane<f32>, f32)> {
     let (w0, h0) = (img.width() as usize, img.height() as usize);
     let src = img.pixels();
     if img.dpi() == WORKING_DPI {
-        return Some((
-            Plane {
-                w: w0,
-                h: h0,
-                data: src.iter().map(|&v| v as f32).collect(),
-            },
-            1.0,
-        ));
+        return Some((Plane { w: w0, h: h0, data: src.iter().map(|&v| v as f32).collect() }, 1.0));
     }
     let w = ((w0 as f32) * scale).round().max(1.0) as usize;
     let h = ((h0 as f32) * scale).round().max(1.0) as usize;

@@ -27,11 +27,7 @@ pub fn segmentation_mask(contrast: &Plane<f32>) -> Plane<bool> {
     sorted.sort_by(|a, b| a.total_cmp(b));
     let p90 = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
     let threshold = (p90 * SEG_RELATIVE_CONTRAST).max(SEG_MIN_CONTRAST);
-    let raw = Plane {
-        w: contrast.w,
-        h: contrast.h,
-        data: contrast.data.iter().map(|&c| c > threshold).collect(),
-    };
+    let raw = Plane { w: contrast.w, h: contrast.h, data: contrast.data.iter().map(|&c| c > threshold).collect() };
     let voted = majority_vote(&raw);
     fill_holes(&voted)
 }
@@ -42,12 +38,7 @@ fn majority_vote(m: &Plane<bool>) -> Plane<bool> {
     let mut out = Plane::new(m.w, m.h);
     for y in 0..m.h {
         for x in 0..m.w {
-            let (s, n) = ii.sum(
-                x as isize - r,
-                y as isize - r,
-                x as isize + r + 1,
-                y as isize + r + 1,
-            );
+            let (s, n) = ii.sum(x as isize - r, y as isize - r, x as isize + r + 1, y as isize + r + 1);
             *out.at_mut(x, y) = s > n * SEG_VOTE_MAJORITY as f64;
         }
     }
@@ -84,11 +75,7 @@ fn fill_holes(m: &Plane<bool>) -> Plane<bool> {
             stack.push((x, y + 1));
         }
     }
-    Plane {
-        w: m.w,
-        h: m.h,
-        data: outside.data.iter().map(|&o| !o).collect(),
-    }
+    Plane { w: m.w, h: m.h, data: outside.data.iter().map(|&o| !o).collect() }
 }
 
 /// Distance in px from (x, y) to the nearest background block or the image edge, searching
@@ -101,12 +88,7 @@ pub fn border_distance(mask: &Plane<bool>, w: usize, h: usize, x: usize, y: usiz
     let r = BORDER_SEARCH_BLOCKS as isize;
     for ny in by - r..=by + r {
         for nx in bx - r..=bx + r {
-            if nx < 0
-                || ny < 0
-                || nx >= mask.w as isize
-                || ny >= mask.h as isize
-                || mask.at(nx as usize, ny as usize)
-            {
+            if nx < 0 || ny < 0 || nx >= mask.w as isize || ny >= mask.h as isize || mask.at(nx as usize, ny as usize) {
                 continue;
             }
             // Distance from the point to the background block's rectangle.
@@ -134,21 +116,13 @@ mod tests {
         }
         let m = segmentation_mask(&block_contrast(&img));
         assert!(m.at(6, 6), "centre block must be foreground");
-        assert!(
-            !m.at(0, 0) && !m.at(11, 11),
-            "flat corners must be background"
-        );
+        assert!(!m.at(0, 0) && !m.at(11, 11), "flat corners must be background");
     }
 
     #[test]
     fn blank_image_has_no_foreground() {
         let img = Plane::filled(64, 64, 200.0f32);
-        assert!(
-            segmentation_mask(&block_contrast(&img))
-                .data
-                .iter()
-                .all(|&v| !v)
-        );
+        assert!(segmentation_mask(&block_contrast(&img)).data.iter().all(|&v| !v));
     }
 
     #[test]
@@ -159,11 +133,7 @@ mod tests {
                 *m.at_mut(x, y) = true;
             }
         }
-        assert_eq!(
-            border_distance(&m, 80, 80, 0, 0),
-            0.0,
-            "inside a background block"
-        );
+        assert_eq!(border_distance(&m, 80, 80, 0, 0), 0.0, "inside a background block");
         assert!((border_distance(&m, 80, 80, 40, 40) - 23.5).abs() < 0.01);
         assert!((border_distance(&m, 80, 80, 20, 40) - 4.5).abs() < 0.01);
     }

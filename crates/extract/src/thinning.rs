@@ -3,16 +3,7 @@
 use crate::plane::Plane;
 
 /// Neighbour bits in clockwise order starting north: N, NE, E, SE, S, SW, W, NW.
-const OFFSETS: [(isize, isize); 8] = [
-    (0, -1),
-    (1, -1),
-    (1, 0),
-    (1, 1),
-    (0, 1),
-    (-1, 1),
-    (-1, 0),
-    (-1, -1),
-];
+const OFFSETS: [(isize, isize); 8] = [(0, -1), (1, -1), (1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1)];
 
 /// The 8-neighbourhood of (x, y) as a bit mask (bit i = OFFSETS[i] is set). Out of bounds is 0.
 #[inline]
@@ -20,11 +11,7 @@ pub fn neighbours(img: &Plane<u8>, x: usize, y: usize) -> u8 {
     let mut m = 0u8;
     for (i, (dx, dy)) in OFFSETS.iter().enumerate() {
         let (nx, ny) = (x as isize + dx, y as isize + dy);
-        if nx >= 0
-            && ny >= 0
-            && (nx as usize) < img.w
-            && (ny as usize) < img.h
-            && img.at(nx as usize, ny as usize) != 0
+        if nx >= 0 && ny >= 0 && (nx as usize) < img.w && (ny as usize) < img.h && img.at(nx as usize, ny as usize) != 0
         {
             m |= 1 << i;
         }
@@ -40,9 +27,7 @@ pub fn offset(i: usize) -> (isize, isize) {
 /// Number of 0→1 transitions around the neighbourhood (the Zhang–Suen "A").
 #[inline]
 fn transitions(m: u8) -> u32 {
-    (0..8)
-        .filter(|&i| m & (1 << i) == 0 && m & (1 << ((i + 1) % 8)) != 0)
-        .count() as u32
+    (0..8).filter(|&i| m & (1 << i) == 0 && m & (1 << ((i + 1) % 8)) != 0).count() as u32
 }
 
 /// Crossing number of a neighbourhood: 1 = ridge ending, 2 = ridge continues, 3+ = bifurcation.
@@ -77,16 +62,8 @@ pub fn skeleton(binary: &Plane<u8>) -> Plane<u8> {
         img[(y + 1) * pw + 1..(y + 1) * pw + 1 + binary.w]
             .copy_from_slice(&binary.data[y * binary.w..(y + 1) * binary.w]);
     }
-    let step: [isize; 8] = [
-        -(pw as isize),
-        -(pw as isize) + 1,
-        1,
-        pw as isize + 1,
-        pw as isize,
-        pw as isize - 1,
-        -1,
-        -(pw as isize) - 1,
-    ];
+    let step: [isize; 8] =
+        [-(pw as isize), -(pw as isize) + 1, 1, pw as isize + 1, pw as isize, pw as isize - 1, -1, -(pw as isize) - 1];
     let hood = |img: &[u8], i: usize| -> u8 {
         let mut m = 0u8;
         for (b, d) in step.iter().enumerate() {
@@ -100,12 +77,7 @@ pub fn skeleton(binary: &Plane<u8>) -> Plane<u8> {
         let mut changed = false;
         for table in &tables {
             to_delete.clear();
-            to_delete.extend(
-                candidates
-                    .iter()
-                    .copied()
-                    .filter(|&i| img[i] != 0 && table[hood(&img, i) as usize]),
-            );
+            to_delete.extend(candidates.iter().copied().filter(|&i| img[i] != 0 && table[hood(&img, i) as usize]));
             for &i in &to_delete {
                 img[i] = 0;
             }
@@ -133,8 +105,7 @@ pub fn skeleton(binary: &Plane<u8>) -> Plane<u8> {
     }
     let mut out = Plane::new(binary.w, binary.h);
     for y in 0..binary.h {
-        out.data[y * binary.w..(y + 1) * binary.w]
-            .copy_from_slice(&img[(y + 1) * pw + 1..(y + 1) * pw + 1 + binary.w]);
+        out.data[y * binary.w..(y + 1) * binary.w].copy_from_slice(&img[(y + 1) * pw + 1..(y + 1) * pw + 1 + binary.w]);
     }
     out
 }
@@ -152,26 +123,14 @@ mod tests {
             }
         }
         let s = skeleton(&b);
-        let pixels: Vec<(usize, usize)> = (0..20)
-            .flat_map(|y| (0..40).map(move |x| (x, y)))
-            .filter(|&(x, y)| s.at(x, y) != 0)
-            .collect();
+        let pixels: Vec<(usize, usize)> =
+            (0..20).flat_map(|y| (0..40).map(move |x| (x, y))).filter(|&(x, y)| s.at(x, y) != 0).collect();
         assert!(pixels.len() >= 20, "{}", pixels.len());
-        let ends = pixels
-            .iter()
-            .filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 1)
-            .count();
-        let branches = pixels
-            .iter()
-            .filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) >= 3)
-            .count();
+        let ends = pixels.iter().filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 1).count();
+        let branches = pixels.iter().filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) >= 3).count();
         assert_eq!((ends, branches), (2, 0));
         // One pixel wide: no pixel has more than 2 neighbours on a straight bar.
-        assert!(
-            pixels
-                .iter()
-                .all(|&(x, y)| neighbours(&s, x, y).count_ones() <= 2)
-        );
+        assert!(pixels.iter().all(|&(x, y)| neighbours(&s, x, y).count_ones() <= 2));
     }
 
     #[test]
@@ -192,18 +151,10 @@ mod tests {
         draw(25.0, 25.0, 10.0, 5.0);
         draw(25.0, 25.0, 40.0, 5.0);
         let s = skeleton(&b);
-        let pts: Vec<(usize, usize)> = (0..50)
-            .flat_map(|y| (0..50).map(move |x| (x, y)))
-            .filter(|&(x, y)| s.at(x, y) != 0)
-            .collect();
-        let ends = pts
-            .iter()
-            .filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 1)
-            .count();
-        let forks = pts
-            .iter()
-            .filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 3)
-            .count();
+        let pts: Vec<(usize, usize)> =
+            (0..50).flat_map(|y| (0..50).map(move |x| (x, y))).filter(|&(x, y)| s.at(x, y) != 0).collect();
+        let ends = pts.iter().filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 1).count();
+        let forks = pts.iter().filter(|&&(x, y)| crossing_number(neighbours(&s, x, y)) == 3).count();
         assert_eq!(ends, 3);
         assert!((1..=2).contains(&forks), "{forks}");
     }

@@ -23,11 +23,7 @@ fn template(seed: u64, finger: FingerPosition) -> Template {
             (r % 300) as u16,
             ((r >> 16) % 400) as u16,
             ((r >> 32) % 6283) as f32 / 1000.0,
-            if r >> 60 & 1 == 0 {
-                MinutiaKind::Ending
-            } else {
-                MinutiaKind::Bifurcation
-            },
+            if r >> 60 & 1 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation },
             ((r >> 40) % 101) as u8,
         ));
     }
@@ -77,24 +73,15 @@ fn benches(c: &mut Criterion) {
     let store = RedbStore::open(dir.path().join("bench.redb"), StoreKey::generate()).unwrap();
     let ctx = AccessContext::system();
     let mut next = 0u64;
-    c.bench_function(
-        "put_enrollment (6 fingers x 4 views, durable commit)",
-        |b| {
-            b.iter(|| {
-                next += 1;
-                store
-                    .create_applicant(&ctx, &applicant(1_000_000 + next))
-                    .unwrap();
-                store
-                    .put_enrollment(&ctx, &enrollment(1_000_000 + next), false)
-                    .unwrap();
-            })
-        },
-    );
-    let id = applicant(1_000_001).id;
-    c.bench_function("get enrollment (24 templates)", |b| {
-        b.iter(|| store.enrollment(&ctx, &id).unwrap())
+    c.bench_function("put_enrollment (6 fingers x 4 views, durable commit)", |b| {
+        b.iter(|| {
+            next += 1;
+            store.create_applicant(&ctx, &applicant(1_000_000 + next)).unwrap();
+            store.put_enrollment(&ctx, &enrollment(1_000_000 + next), false).unwrap();
+        })
     });
+    let id = applicant(1_000_001).id;
+    c.bench_function("get enrollment (24 templates)", |b| b.iter(|| store.enrollment(&ctx, &id).unwrap()));
 
     // Load-all: 100k+ templates (4,200 applicants x 24).
     let dir2 = tempfile::tempdir().unwrap();
@@ -107,11 +94,9 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("load_templates");
     g.sample_size(10);
     g.throughput(Throughput::Elements(applicants * 24));
-    g.bench_with_input(
-        BenchmarkId::from_parameter(applicants * 24),
-        &big,
-        |b, s| b.iter(|| s.load_templates(&ctx).unwrap().len()),
-    );
+    g.bench_with_input(BenchmarkId::from_parameter(applicants * 24), &big, |b, s| {
+        b.iter(|| s.load_templates(&ctx).unwrap().len())
+    });
     g.finish();
 }
 

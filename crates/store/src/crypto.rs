@@ -39,10 +39,7 @@ impl StoreKey {
 
     /// A key from 32 raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        StoreKey {
-            cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)),
-            bytes,
-        }
+        StoreKey { cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)), bytes }
     }
 
     /// A fresh random key from the operating system's RNG.
@@ -74,9 +71,8 @@ impl StoreKey {
 
     /// Reads the key from [`StoreKey::ENV`].
     pub fn from_env() -> Result<Self> {
-        let v = std::env::var(Self::ENV).map_err(|_| {
-            StoreError::BadKey(format!("environment variable {} is not set", Self::ENV))
-        })?;
+        let v = std::env::var(Self::ENV)
+            .map_err(|_| StoreError::BadKey(format!("environment variable {} is not set", Self::ENV)))?;
         Self::from_hex(&v)
     }
 
@@ -92,13 +88,7 @@ impl StoreKey {
         let aad = aad(table, key);
         let ct = self
             .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plain, aad: &aad })
             .expect("ChaCha20-Poly1305 encryption has no failure mode for in-memory buffers");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
@@ -109,28 +99,16 @@ impl StoreKey {
     /// Decrypts a record sealed by [`StoreKey::seal`] for the same `(table, key)`.
     pub fn open(&self, table: &'static str, key: &str, sealed: &[u8]) -> Result<Vec<u8>> {
         if sealed.len() < NONCE_LEN + TAG_LEN {
-            return Err(StoreError::Corrupt {
-                table,
-                key: key.into(),
-                reason: "sealed record too short".into(),
-            });
+            return Err(StoreError::Corrupt { table, key: key.into(), reason: "sealed record too short".into() });
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        self.cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: &aad(table, key),
-                },
-            )
-            .map_err(|_| StoreError::Corrupt {
+        self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: &aad(table, key) }).map_err(|_| {
+            StoreError::Corrupt {
                 table,
                 key: key.into(),
-                reason:
-                    "authentication failed (record modified, moved, or sealed with another key)"
-                        .into(),
-            })
+                reason: "authentication failed (record modified, moved, or sealed with another key)".into(),
+            }
+        })
     }
 }
 
@@ -151,14 +129,8 @@ mod tests {
         let k = StoreKey::generate();
         let s = k.seal("t", "a", b"secret");
         assert_eq!(k.open("t", "a", &s).unwrap(), b"secret");
-        assert!(
-            k.open("t", "b", &s).is_err(),
-            "record moved to another key must fail"
-        );
-        assert!(
-            StoreKey::generate().open("t", "a", &s).is_err(),
-            "another key must fail"
-        );
+        assert!(k.open("t", "b", &s).is_err(), "record moved to another key must fail");
+        assert!(StoreKey::generate().open("t", "a", &s).is_err(), "another key must fail");
         let mut bad = s.clone();
         bad[14] ^= 1;
         assert!(k.open("t", "a", &bad).is_err());

@@ -11,9 +11,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
     /// The key does not decrypt this store's key-check record.
-    #[error(
-        "wrong store key: this database was encrypted with another key (check RIDGEGATE_STORE_KEY or --key-file)"
-    )]
+    #[error("wrong store key: this database was encrypted with another key (check RIDGEGATE_STORE_KEY or --key-file)")]
     WrongKey,
     /// The key material is malformed.
     #[error(
@@ -31,9 +29,7 @@ pub enum StoreError {
         reason: String,
     },
     /// A record has a schema version this build cannot read.
-    #[error(
-        "record {table}/{key} has schema version {version}; this build reads up to {supported}: upgrade RidgeGate"
-    )]
+    #[error("record {table}/{key} has schema version {version}; this build reads up to {supported}: upgrade RidgeGate")]
     UnsupportedSchema {
         /// Table name.
         table: &'static str,
@@ -51,9 +47,7 @@ pub enum StoreError {
     #[error("unknown applicant {0}")]
     UnknownApplicant(String),
     /// The applicant already has an enrollment; enrollments are kept across years and not redone.
-    #[error(
-        "applicant {0} is already enrolled (enrolled {1}); use replace to re-enroll deliberately"
-    )]
+    #[error("applicant {0} is already enrolled (enrolled {1}); use replace to re-enroll deliberately")]
     AlreadyEnrolled(String, String),
     /// Input data violates a rule of the data model.
     #[error("invalid {field}: {reason}")]
@@ -84,10 +78,7 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        StoreError::Invalid {
-            field,
-            reason: reason.into(),
-        }
+        StoreError::Invalid { field, reason: reason.into() }
     }
 }
 

@@ -104,22 +104,11 @@ pub trait Store: Send + Sync {
     /// Writes an applicant's enrollment atomically: templates, capture metadata and source images.
     /// Fails with [`StoreError::AlreadyEnrolled`] if one exists and `replace` is false; the applicant
     /// must exist. The applicant's status becomes [`ApplicantStatus::Enrolled`] in the same transaction.
-    fn put_enrollment(
-        &self,
-        ctx: &AccessContext,
-        enrollment: &Enrollment,
-        replace: bool,
-    ) -> Result<()>;
+    fn put_enrollment(&self, ctx: &AccessContext, enrollment: &Enrollment, replace: bool) -> Result<()>;
     /// Reads an enrollment with its templates; source images are left empty (see [`Store::source_image`]).
     fn enrollment(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>>;
     /// Reads one source image (PNG bytes) of a view.
-    fn source_image(
-        &self,
-        ctx: &AccessContext,
-        id: &ApplicantId,
-        finger: FingerPosition,
-        view: u8,
-    ) -> Result<Vec<u8>>;
+    fn source_image(&self, ctx: &AccessContext, id: &ApplicantId, finger: FingerPosition, view: u8) -> Result<Vec<u8>>;
     /// Stores (replaces) the applicant's photo.
     fn put_photo(&self, ctx: &AccessContext, id: &ApplicantId, photo: &Photo) -> Result<()>;
     /// Reads the applicant's photo, if any.

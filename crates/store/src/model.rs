@@ -21,19 +21,10 @@ impl ApplicantId {
     pub fn new(id: impl Into<String>) -> Result<Self> {
         let id = id.into();
         if id.is_empty() || id.len() > MAX_ID_LEN {
-            return Err(StoreError::invalid(
-                "applicant ID",
-                format!("{id:?} must be 1..={MAX_ID_LEN} characters"),
-            ));
+            return Err(StoreError::invalid("applicant ID", format!("{id:?} must be 1..={MAX_ID_LEN} characters")));
         }
-        if !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(StoreError::invalid(
-                "applicant ID",
-                format!("{id:?} may contain only A-Z a-z 0-9 - _"),
-            ));
+        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(StoreError::invalid("applicant ID", format!("{id:?} may contain only A-Z a-z 0-9 - _")));
         }
         Ok(ApplicantId(id))
     }
@@ -83,10 +74,7 @@ impl Date {
             _ => 0,
         };
         if !(1900..=2200).contains(&year) || day == 0 || day > days {
-            return Err(StoreError::invalid(
-                "date",
-                format!("{year:04}-{month:02}-{day:02} is not a valid date"),
-            ));
+            return Err(StoreError::invalid("date", format!("{year:04}-{month:02}-{day:02} is not a valid date")));
         }
         Ok(Date { year, month, day })
     }
@@ -101,10 +89,7 @@ impl YearMonth {
     pub fn new(v: u32) -> Result<Self> {
         let (y, m) = (v / 100, v % 100);
         if !(2000..=2200).contains(&y) || !(1..=12).contains(&m) {
-            return Err(StoreError::invalid(
-                "application month",
-                format!("{v} is not YYYYMM"),
-            ));
+            return Err(StoreError::invalid("application month", format!("{v} is not YYYYMM")));
         }
         Ok(YearMonth(v))
     }
@@ -164,17 +149,11 @@ impl Applicant {
             ("student number", &self.student_number, 32),
         ] {
             if v.trim().is_empty() || v.len() > max {
-                return Err(StoreError::invalid(
-                    field,
-                    format!("must be 1..={max} bytes"),
-                ));
+                return Err(StoreError::invalid(field, format!("must be 1..={max} bytes")));
             }
         }
         if !(2000..=2200).contains(&self.cohort_year) {
-            return Err(StoreError::invalid(
-                "cohort year",
-                format!("{} not in 2000..=2200", self.cohort_year),
-            ));
+            return Err(StoreError::invalid("cohort year", format!("{} not in 2000..=2200", self.cohort_year)));
         }
         YearMonth::new(self.application_month.0)?;
         Ok(())
@@ -236,32 +215,22 @@ impl Enrollment {
                 ));
             }
             if !seen.insert(f.finger) {
-                return Err(StoreError::invalid(
-                    "finger position",
-                    format!("{} appears twice", f.finger),
-                ));
+                return Err(StoreError::invalid("finger position", format!("{} appears twice", f.finger)));
             }
             if f.views.is_empty() || f.views.len() > MAX_VIEWS_PER_FINGER {
                 return Err(StoreError::invalid(
                     "views",
-                    format!(
-                        "{}: {} views, need 1..={MAX_VIEWS_PER_FINGER}",
-                        f.finger,
-                        f.views.len()
-                    ),
+                    format!("{}: {} views, need 1..={MAX_VIEWS_PER_FINGER}", f.finger, f.views.len()),
                 ));
             }
             for (i, v) in f.views.iter().enumerate() {
-                v.template.validate().map_err(|e| {
-                    StoreError::invalid("template", format!("{} view {i}: {e}", f.finger))
-                })?;
+                v.template
+                    .validate()
+                    .map_err(|e| StoreError::invalid("template", format!("{} view {i}: {e}", f.finger)))?;
                 if v.template.finger != f.finger && v.template.finger != FingerPosition::Unknown {
                     return Err(StoreError::invalid(
                         "finger position",
-                        format!(
-                            "view {i} of {} holds a template labelled {}",
-                            f.finger, v.template.finger
-                        ),
+                        format!("view {i} of {} holds a template labelled {}", f.finger, v.template.finger),
                     ));
                 }
             }
@@ -340,19 +309,11 @@ pub struct AccessContext {
 impl AccessContext {
     /// Context for command-line maintenance by an administrator.
     pub fn cli_admin(actor: impl Into<String>) -> Self {
-        AccessContext {
-            role: Role::Admin,
-            actor: actor.into(),
-            station: "cli".into(),
-        }
+        AccessContext { role: Role::Admin, actor: actor.into(), station: "cli".into() }
     }
     /// Context for the system itself.
     pub fn system() -> Self {
-        AccessContext {
-            role: Role::System,
-            actor: "system".into(),
-            station: "local".into(),
-        }
+        AccessContext { role: Role::System, actor: "system".into(), station: "local".into() }
     }
 }
 
@@ -410,10 +371,7 @@ pub struct AuditEntry {
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 #[cfg(test)]

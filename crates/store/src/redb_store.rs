@@ -119,8 +119,7 @@ impl RedbStore {
             let existing = meta.get(KEY_CHECK)?.map(|g| g.value().to_vec());
             match existing {
                 Some(sealed) => {
-                    if !matches!(store.key.open("meta", KEY_CHECK, &sealed), Ok(p) if p == KEY_CHECK_PLAIN)
-                    {
+                    if !matches!(store.key.open("meta", KEY_CHECK, &sealed), Ok(p) if p == KEY_CHECK_PLAIN) {
                         return Err(StoreError::WrongKey);
                     }
                 }
@@ -143,12 +142,7 @@ impl RedbStore {
         self.key.seal(table, key, &schema::encode(value))
     }
 
-    fn open_record<T: serde::de::DeserializeOwned>(
-        &self,
-        table: &'static str,
-        key: &str,
-        sealed: &[u8],
-    ) -> Result<T> {
+    fn open_record<T: serde::de::DeserializeOwned>(&self, table: &'static str, key: &str, sealed: &[u8]) -> Result<T> {
         let plain = self.key.open(table, key, sealed)?;
         schema::decode(table, key, &plain)
     }
@@ -164,12 +158,11 @@ impl RedbStore {
         let mut t = w.open_table(AUDIT)?;
         let (seq, prev_hash) = match t.last()? {
             Some((k, v)) => {
-                let prev: AuditEntry =
-                    postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt {
-                        table: "audit",
-                        key: k.value().to_string(),
-                        reason: e.to_string(),
-                    })?;
+                let prev: AuditEntry = postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt {
+                    table: "audit",
+                    key: k.value().to_string(),
+                    reason: e.to_string(),
+                })?;
                 (k.value() + 1, prev.hash)
             }
             None => (1, [0u8; 32]),
@@ -215,12 +208,11 @@ impl RedbStore {
     fn enrollment_from_record(&self, rec: EnrollmentRecord, key: &str) -> Result<Enrollment> {
         let mut fingers = Vec::with_capacity(rec.fingers.len());
         for f in rec.fingers {
-            let finger =
-                FingerPosition::from_code(f.finger).ok_or_else(|| StoreError::Corrupt {
-                    table: "enrollments",
-                    key: key.into(),
-                    reason: format!("finger code {}", f.finger),
-                })?;
+            let finger = FingerPosition::from_code(f.finger).ok_or_else(|| StoreError::Corrupt {
+                table: "enrollments",
+                key: key.into(),
+                reason: format!("finger code {}", f.finger),
+            })?;
             let mut views = Vec::with_capacity(f.views.len());
             for v in f.views {
                 let template = Template::decode(&v.template).map_err(|e| StoreError::Corrupt {
@@ -239,12 +231,7 @@ impl RedbStore {
             }
             fingers.push(FingerEnrollment { finger, views });
         }
-        Ok(Enrollment {
-            applicant: rec.applicant,
-            year: rec.year,
-            desk: rec.desk,
-            fingers,
-        })
+        Ok(Enrollment { applicant: rec.applicant, year: rec.year, desk: rec.desk, fingers })
     }
 
     fn verify_audit_chain(&self, r: &redb::ReadTransaction) -> Result<u64> {
@@ -254,28 +241,16 @@ impl RedbStore {
         for item in t.iter()? {
             let (k, v) = item?;
             let seq = k.value();
-            let e: AuditEntry =
-                postcard::from_bytes(v.value()).map_err(|err| StoreError::AuditChain {
-                    seq,
-                    reason: format!("undecodable: {err}"),
-                })?;
+            let e: AuditEntry = postcard::from_bytes(v.value())
+                .map_err(|err| StoreError::AuditChain { seq, reason: format!("undecodable: {err}") })?;
             if seq != expected_seq || e.seq != seq {
-                return Err(StoreError::AuditChain {
-                    seq,
-                    reason: format!("expected entry {expected_seq}"),
-                });
+                return Err(StoreError::AuditChain { seq, reason: format!("expected entry {expected_seq}") });
             }
             if e.prev_hash != prev {
-                return Err(StoreError::AuditChain {
-                    seq,
-                    reason: "previous-hash link broken".into(),
-                });
+                return Err(StoreError::AuditChain { seq, reason: "previous-hash link broken".into() });
             }
             if audit_hash(&e) != e.hash {
-                return Err(StoreError::AuditChain {
-                    seq,
-                    reason: "entry hash does not match its content".into(),
-                });
+                return Err(StoreError::AuditChain { seq, reason: "entry hash does not match its content".into() });
             }
             prev = e.hash;
             expected_seq += 1;
@@ -290,11 +265,7 @@ fn read_u32(input: &mut dyn std::io::Read) -> Result<Option<u32>> {
     while got < 4 {
         let n = input.read(&mut b[got..])?;
         if n == 0 {
-            return if got == 0 {
-                Ok(None)
-            } else {
-                Err(StoreError::BadExport("truncated length".into()))
-            };
+            return if got == 0 { Ok(None) } else { Err(StoreError::BadExport("truncated length".into())) };
         }
         got += n;
     }
@@ -303,23 +274,14 @@ fn read_u32(input: &mut dyn std::io::Read) -> Result<Option<u32>> {
 
 fn read_exact_vec(input: &mut dyn std::io::Read, len: usize) -> Result<Vec<u8>> {
     if len > MAX_EXPORT_RECORD {
-        return Err(StoreError::BadExport(format!(
-            "record of {len} bytes exceeds {MAX_EXPORT_RECORD}"
-        )));
+        return Err(StoreError::BadExport(format!("record of {len} bytes exceeds {MAX_EXPORT_RECORD}")));
     }
     let mut v = vec![0u8; len];
-    input
-        .read_exact(&mut v)
-        .map_err(|_| StoreError::BadExport("truncated record".into()))?;
+    input.read_exact(&mut v).map_err(|_| StoreError::BadExport("truncated record".into()))?;
     Ok(v)
 }
 
-fn write_export_record(
-    out: &mut dyn std::io::Write,
-    kind: u8,
-    key: &[u8],
-    value: &[u8],
-) -> Result<()> {
+fn write_export_record(out: &mut dyn std::io::Write, kind: u8, key: &[u8], value: &[u8]) -> Result<()> {
     out.write_all(&[kind])?;
     out.write_all(&(key.len() as u32).to_le_bytes())?;
     out.write_all(key)?;
@@ -336,10 +298,7 @@ impl Store for RedbStore {
             if t.get(a.id.as_str())?.is_some() {
                 return Err(StoreError::DuplicateApplicant(a.id.to_string()));
             }
-            t.insert(
-                a.id.as_str(),
-                self.seal_record("applicants", a.id.as_str(), a).as_slice(),
-            )?;
+            t.insert(a.id.as_str(), self.seal_record("applicants", a.id.as_str(), a).as_slice())?;
             Ok(((), String::new()))
         })
     }
@@ -349,10 +308,7 @@ impl Store for RedbStore {
         self.audited_write(ctx, AuditAction::UpdateApplicant, Some(&a.id), |w| {
             self.require_applicant(w, &a.id)?;
             let mut t = w.open_table(APPLICANTS)?;
-            t.insert(
-                a.id.as_str(),
-                self.seal_record("applicants", a.id.as_str(), a).as_slice(),
-            )?;
+            t.insert(a.id.as_str(), self.seal_record("applicants", a.id.as_str(), a).as_slice())?;
             Ok(((), String::new()))
         })
     }
@@ -360,13 +316,8 @@ impl Store for RedbStore {
     fn applicant(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Applicant> {
         self.audited_write(ctx, AuditAction::ReadApplicant, Some(id), |w| {
             let t = w.open_table(APPLICANTS)?;
-            let sealed = t
-                .get(id.as_str())?
-                .ok_or_else(|| StoreError::UnknownApplicant(id.to_string()))?;
-            Ok((
-                self.open_record("applicants", id.as_str(), sealed.value())?,
-                String::new(),
-            ))
+            let sealed = t.get(id.as_str())?.ok_or_else(|| StoreError::UnknownApplicant(id.to_string()))?;
+            Ok((self.open_record("applicants", id.as_str(), sealed.value())?, String::new()))
         })
     }
 
@@ -396,8 +347,7 @@ impl Store for RedbStore {
             let mut images = w.open_table(IMAGES)?;
             if let Some(old) = enrollments.get(id.as_str())?.map(|g| g.value().to_vec()) {
                 if !replace {
-                    let old: EnrollmentRecord =
-                        self.open_record("enrollments", id.as_str(), &old)?;
+                    let old: EnrollmentRecord = self.open_record("enrollments", id.as_str(), &old)?;
                     return Err(StoreError::AlreadyEnrolled(
                         id.to_string(),
                         format!("in {} at {}", old.year, old.desk),
@@ -412,24 +362,15 @@ impl Store for RedbStore {
                     images.remove(k.as_str())?;
                 }
             }
-            let mut rec = EnrollmentRecord {
-                applicant: id.clone(),
-                year: e.year,
-                desk: e.desk.clone(),
-                fingers: Vec::new(),
-            };
+            let mut rec =
+                EnrollmentRecord { applicant: id.clone(), year: e.year, desk: e.desk.clone(), fingers: Vec::new() };
             for f in &e.fingers {
-                let mut fr = FingerRecord {
-                    finger: f.finger.code(),
-                    views: Vec::new(),
-                };
+                let mut fr = FingerRecord { finger: f.finger.code(), views: Vec::new() };
                 for (i, v) in f.views.iter().enumerate() {
                     let mut template = v.template.clone();
                     template.finger = f.finger;
                     fr.views.push(ViewRecord {
-                        template: template
-                            .encode()
-                            .map_err(|err| StoreError::invalid("template", err.to_string()))?,
+                        template: template.encode().map_err(|err| StoreError::invalid("template", err.to_string()))?,
                         quality: v.quality,
                         captured_at_ms: v.captured_at_ms,
                         device: v.device.clone(),
@@ -437,32 +378,15 @@ impl Store for RedbStore {
                     });
                     if !v.image_png.is_empty() {
                         let k = image_key(id, f.finger, i as u8);
-                        images.insert(
-                            k.as_str(),
-                            self.key.seal("images", &k, &v.image_png).as_slice(),
-                        )?;
+                        images.insert(k.as_str(), self.key.seal("images", &k, &v.image_png).as_slice())?;
                     }
                 }
                 rec.fingers.push(fr);
             }
-            enrollments.insert(
-                id.as_str(),
-                self.seal_record("enrollments", id.as_str(), &rec)
-                    .as_slice(),
-            )?;
+            enrollments.insert(id.as_str(), self.seal_record("enrollments", id.as_str(), &rec).as_slice())?;
             applicant.status = ApplicantStatus::Enrolled;
-            applicants.insert(
-                id.as_str(),
-                self.seal_record("applicants", id.as_str(), &applicant)
-                    .as_slice(),
-            )?;
-            Ok((
-                (),
-                format!(
-                    "{} fingers, {views} views, replace={replace}",
-                    e.fingers.len()
-                ),
-            ))
+            applicants.insert(id.as_str(), self.seal_record("applicants", id.as_str(), &applicant).as_slice())?;
+            Ok(((), format!("{} fingers, {views} views, replace={replace}", e.fingers.len())))
         })
     }
 
@@ -472,32 +396,17 @@ impl Store for RedbStore {
             let Some(sealed) = t.get(id.as_str())? else {
                 return Ok((None, "none".into()));
             };
-            let rec: EnrollmentRecord =
-                self.open_record("enrollments", id.as_str(), sealed.value())?;
-            Ok((
-                Some(self.enrollment_from_record(rec, id.as_str())?),
-                String::new(),
-            ))
+            let rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), sealed.value())?;
+            Ok((Some(self.enrollment_from_record(rec, id.as_str())?), String::new()))
         })
     }
 
-    fn source_image(
-        &self,
-        ctx: &AccessContext,
-        id: &ApplicantId,
-        finger: FingerPosition,
-        view: u8,
-    ) -> Result<Vec<u8>> {
+    fn source_image(&self, ctx: &AccessContext, id: &ApplicantId, finger: FingerPosition, view: u8) -> Result<Vec<u8>> {
         let k = image_key(id, finger, view);
         self.audited_write(ctx, AuditAction::ReadImages, Some(id), |w| {
             let t = w.open_table(IMAGES)?;
-            let sealed = t
-                .get(k.as_str())?
-                .ok_or_else(|| StoreError::NotFound(format!("image {k}")))?;
-            Ok((
-                self.key.open("images", &k, sealed.value())?,
-                format!("{finger} view {view}"),
-            ))
+            let sealed = t.get(k.as_str())?.ok_or_else(|| StoreError::NotFound(format!("image {k}")))?;
+            Ok((self.key.open("images", &k, sealed.value())?, format!("{finger} view {view}")))
         })
     }
 
@@ -505,14 +414,8 @@ impl Store for RedbStore {
         self.audited_write(ctx, AuditAction::WritePhoto, Some(id), |w| {
             self.require_applicant(w, id)?;
             let mut t = w.open_table(PHOTOS)?;
-            t.insert(
-                id.as_str(),
-                self.seal_record("photos", id.as_str(), photo).as_slice(),
-            )?;
-            Ok((
-                (),
-                format!("{} bytes, passed={}", photo.jpeg.len(), photo.passed),
-            ))
+            t.insert(id.as_str(), self.seal_record("photos", id.as_str(), photo).as_slice())?;
+            Ok(((), format!("{} bytes, passed={}", photo.jpeg.len(), photo.passed)))
         })
     }
 
@@ -522,10 +425,7 @@ impl Store for RedbStore {
             let Some(sealed) = t.get(id.as_str())? else {
                 return Ok((None, "none".into()));
             };
-            Ok((
-                Some(self.open_record("photos", id.as_str(), sealed.value())?),
-                String::new(),
-            ))
+            Ok((Some(self.open_record("photos", id.as_str(), sealed.value())?), String::new()))
         })
     }
 
@@ -538,21 +438,13 @@ impl Store for RedbStore {
             let next = match t.range(lo.as_str()..hi.as_str())?.next_back() {
                 Some(r) => {
                     let (k, _) = r?;
-                    k.value()
-                        .rsplit('/')
-                        .next()
-                        .and_then(|s| s.parse::<u64>().ok())
-                        .unwrap_or(0)
-                        + 1
+                    k.value().rsplit('/').next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1
                 }
                 None => 1,
             };
             let k = format!("{id}/{next:010}");
             t.insert(k.as_str(), self.seal_record("attempts", &k, a).as_slice())?;
-            Ok((
-                (),
-                format!("{:?} score {:.1} at {}", a.decision, a.score, a.gate),
-            ))
+            Ok(((), format!("{:?} score {:.1} at {}", a.decision, a.score, a.gate)))
         })
     }
 
@@ -586,24 +478,19 @@ impl Store for RedbStore {
                     .into_iter()
                     .flat_map(|f| {
                         let applicant = e.applicant.clone();
-                        f.views
-                            .into_iter()
-                            .enumerate()
-                            .map(move |(i, view)| StoredTemplate {
-                                applicant: applicant.clone(),
-                                finger: f.finger,
-                                view: i as u8,
-                                template: view.template,
-                            })
+                        f.views.into_iter().enumerate().map(move |(i, view)| StoredTemplate {
+                            applicant: applicant.clone(),
+                            finger: f.finger,
+                            view: i as u8,
+                            template: view.template,
+                        })
                     })
                     .collect())
             })
             .collect::<Result<_>>()?;
         let all: Vec<StoredTemplate> = per_applicant.into_iter().flatten().collect();
         let n = all.len();
-        self.audited_write(ctx, AuditAction::LoadAllTemplates, None, |_| {
-            Ok(((), format!("{n} templates")))
-        })?;
+        self.audited_write(ctx, AuditAction::LoadAllTemplates, None, |_| Ok(((), format!("{n} templates"))))?;
         Ok(all)
     }
 
@@ -684,24 +571,16 @@ impl Store for RedbStore {
         }
         out.flush()?;
         drop(r);
-        let what = id
-            .map(|i| i.to_string())
-            .unwrap_or_else(|| "whole store".into());
-        self.audited_write(ctx, AuditAction::Export, id, |_| {
-            Ok(((), format!("{what}: {} records", stats.records)))
-        })?;
+        let what = id.map(|i| i.to_string()).unwrap_or_else(|| "whole store".into());
+        self.audited_write(ctx, AuditAction::Export, id, |_| Ok(((), format!("{what}: {} records", stats.records))))?;
         Ok(stats)
     }
 
     fn import(&self, ctx: &AccessContext, input: &mut dyn std::io::Read) -> Result<TransferStats> {
         let mut head = [0u8; 9];
-        input
-            .read_exact(&mut head)
-            .map_err(|_| StoreError::BadExport("missing header".into()))?;
+        input.read_exact(&mut head).map_err(|_| StoreError::BadExport("missing header".into()))?;
         if &head[..8] != EXPORT_MAGIC || head[8] != EXPORT_VERSION {
-            return Err(StoreError::BadExport(
-                "not a RidgeGate export file (magic/version)".into(),
-            ));
+            return Err(StoreError::BadExport("not a RidgeGate export file (magic/version)".into()));
         }
         let w = self.db.begin_write()?;
         let mut stats = TransferStats::default();
@@ -713,19 +592,13 @@ impl Store for RedbStore {
                 0 => break,
                 _ => {}
             }
-            let klen = read_u32(input)?
-                .ok_or_else(|| StoreError::BadExport("truncated record".into()))?
-                as usize;
+            let klen = read_u32(input)?.ok_or_else(|| StoreError::BadExport("truncated record".into()))? as usize;
             let key = read_exact_vec(input, klen)?;
-            let vlen = read_u32(input)?
-                .ok_or_else(|| StoreError::BadExport("truncated record".into()))?
-                as usize;
+            let vlen = read_u32(input)?.ok_or_else(|| StoreError::BadExport("truncated record".into()))? as usize;
             let value = read_exact_vec(input, vlen)?;
             if kind[0] == EXPORT_AUDIT_KIND {
                 let seq = u64::from_le_bytes(
-                    key.as_slice()
-                        .try_into()
-                        .map_err(|_| StoreError::BadExport("audit key".into()))?,
+                    key.as_slice().try_into().map_err(|_| StoreError::BadExport("audit key".into()))?,
                 );
                 if audit_was_empty {
                     w.open_table(AUDIT)?.insert(seq, value.as_slice())?;
@@ -739,8 +612,7 @@ impl Store for RedbStore {
                 .copied()
                 .find(|(_, _, k)| *k == kind[0])
                 .ok_or_else(|| StoreError::BadExport(format!("unknown record kind {}", kind[0])))?;
-            let key = String::from_utf8(key)
-                .map_err(|_| StoreError::BadExport("key is not UTF-8".into()))?;
+            let key = String::from_utf8(key).map_err(|_| StoreError::BadExport("key is not UTF-8".into()))?;
             // Authenticate with our key before accepting anything.
             self.key.open(name, &key, &value)?;
             let mut t = w.open_table(def)?;
@@ -779,9 +651,7 @@ impl Store for RedbStore {
                 ok
             };
             if !chain_ok {
-                return Err(StoreError::BadExport(
-                    "audit log in the export does not verify".into(),
-                ));
+                return Err(StoreError::BadExport("audit log in the export does not verify".into()));
             }
         }
         self.append_audit(
@@ -789,10 +659,7 @@ impl Store for RedbStore {
             ctx,
             AuditAction::Import,
             None,
-            format!(
-                "{} records, {audit_restored} audit entries restored",
-                stats.records
-            ),
+            format!("{} records, {audit_restored} audit entries restored", stats.records),
         )?;
         w.commit()?;
         Ok(stats)
@@ -813,11 +680,7 @@ impl Store for RedbStore {
         for item in t.iter()? {
             let (k, v) = item?;
             let rec: EnrollmentRecord = self.open_record("enrollments", k.value(), v.value())?;
-            s.templates += rec
-                .fingers
-                .iter()
-                .map(|f| f.views.len() as u64)
-                .sum::<u64>();
+            s.templates += rec.fingers.iter().map(|f| f.views.len() as u64).sum::<u64>();
         }
         Ok(s)
     }
@@ -838,8 +701,7 @@ impl Store for RedbStore {
                     2 => {
                         let rec: EnrollmentRecord = self.open_record(name, key, v.value())?;
                         let e = self.enrollment_from_record(rec, key)?;
-                        report.templates_checked +=
-                            e.fingers.iter().map(|f| f.views.len() as u64).sum::<u64>();
+                        report.templates_checked += e.fingers.iter().map(|f| f.views.len() as u64).sum::<u64>();
                     }
                     3 => {
                         self.key.open(name, key, v.value())?;
@@ -864,13 +726,11 @@ impl Store for RedbStore {
         let mut out = Vec::new();
         for item in t.range(from..)?.take(limit) {
             let (k, v) = item?;
-            out.push(
-                postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt {
-                    table: "audit",
-                    key: k.value().to_string(),
-                    reason: e.to_string(),
-                })?,
-            );
+            out.push(postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt {
+                table: "audit",
+                key: k.value().to_string(),
+                reason: e.to_string(),
+            })?);
         }
         Ok(out)
     }

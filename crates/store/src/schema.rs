@@ -17,9 +17,7 @@ pub const CURRENT: u8 = 1;
 /// Encodes a record with the current schema version.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = vec![CURRENT];
-    out.extend(
-        postcard::to_stdvec(value).expect("postcard serialisation of store records cannot fail"),
-    );
+    out.extend(postcard::to_stdvec(value).expect("postcard serialisation of store records cannot fail"));
     out
 }
 
@@ -37,17 +35,8 @@ pub fn decode<T: DeserializeOwned>(table: &'static str, key: &str, bytes: &[u8])
             key: key.into(),
             reason: format!("schema v1 payload: {e}"),
         }),
-        0 => Err(StoreError::Corrupt {
-            table,
-            key: key.into(),
-            reason: "schema version 0 does not exist".into(),
-        }),
-        v => Err(StoreError::UnsupportedSchema {
-            table,
-            key: key.into(),
-            version: v,
-            supported: CURRENT,
-        }),
+        0 => Err(StoreError::Corrupt { table, key: key.into(), reason: "schema version 0 does not exist".into() }),
+        v => Err(StoreError::UnsupportedSchema { table, key: key.into(), version: v, supported: CURRENT }),
     }
 }
 
@@ -65,35 +54,14 @@ mod tests {
     fn hand_made_v1_record_decodes() {
         // version byte 1, then postcard: varint 300 = [0xAC, 0x02], string "hi" = [2, b'h', b'i']
         let bytes = [1u8, 0xAC, 0x02, 2, b'h', b'i'];
-        assert_eq!(
-            decode::<R>("t", "k", &bytes).unwrap(),
-            R {
-                a: 300,
-                b: "hi".into()
-            }
-        );
-        assert_eq!(
-            encode(&R {
-                a: 300,
-                b: "hi".into()
-            }),
-            bytes
-        );
+        assert_eq!(decode::<R>("t", "k", &bytes).unwrap(), R { a: 300, b: "hi".into() });
+        assert_eq!(encode(&R { a: 300, b: "hi".into() }), bytes);
     }
 
     #[test]
     fn newer_and_broken_versions_are_refused() {
-        assert!(matches!(
-            decode::<R>("t", "k", &[2, 0]),
-            Err(StoreError::UnsupportedSchema { version: 2, .. })
-        ));
-        assert!(matches!(
-            decode::<R>("t", "k", &[]),
-            Err(StoreError::Corrupt { .. })
-        ));
-        assert!(matches!(
-            decode::<R>("t", "k", &[1, 0xFF]),
-            Err(StoreError::Corrupt { .. })
-        ));
+        assert!(matches!(decode::<R>("t", "k", &[2, 0]), Err(StoreError::UnsupportedSchema { version: 2, .. })));
+        assert!(matches!(decode::<R>("t", "k", &[]), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(decode::<R>("t", "k", &[1, 0xFF]), Err(StoreError::Corrupt { .. })));
     }
 }

@@ -29,9 +29,7 @@ fn crash_child_writer() {
     for i in start.. {
         let id = format!("C{i:06}");
         store.create_applicant(&ctx, &applicant(&id)).unwrap();
-        store
-            .put_enrollment(&ctx, &enrollment(&id, i, true), false)
-            .unwrap();
+        store.put_enrollment(&ctx, &enrollment(&id, i, true), false).unwrap();
         println!("ACK {id}");
     }
 }
@@ -53,12 +51,7 @@ fn survives_sigkill_during_enrollment_bursts() {
         seed ^= seed << 17;
         let kill_after = Duration::from_millis(20 + seed % 120);
         let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "crash_child_writer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
             .env("RIDGEGATE_CRASH_CHILD", &path)
             .env("RIDGEGATE_CRASH_KEY", key.to_hex())
             .env("RIDGEGATE_CRASH_START", next_start.to_string())
@@ -84,40 +77,25 @@ fn survives_sigkill_during_enrollment_bursts() {
         next_start += new_acks.len() as u64 + 1_000;
         acked.extend(new_acks);
 
-        let store = RedbStore::open(&path, key.clone()).unwrap_or_else(|e| {
-            panic!("iteration {iteration}: store does not reopen after SIGKILL: {e}")
-        });
+        let store = RedbStore::open(&path, key.clone())
+            .unwrap_or_else(|e| panic!("iteration {iteration}: store does not reopen after SIGKILL: {e}"));
         let ctx = AccessContext::system();
         // Every acknowledged enrollment is there, whole.
         for id in acked.iter().rev().take(5) {
             let id = ApplicantId::new(id.as_str()).unwrap();
-            let e = store
-                .enrollment(&ctx, &id)
-                .unwrap()
-                .unwrap_or_else(|| panic!("acknowledged {id} lost"));
+            let e = store.enrollment(&ctx, &id).unwrap().unwrap_or_else(|| panic!("acknowledged {id} lost"));
             assert_eq!(e.fingers.len(), 6);
             assert!(e.fingers.iter().all(|f| f.views.len() == 4));
         }
         if iteration % 10 == 9 || iteration == ITERATIONS - 1 {
-            let rep = store
-                .verify_integrity()
-                .unwrap_or_else(|e| panic!("iteration {iteration}: {e}"));
+            let rep = store.verify_integrity().unwrap_or_else(|e| panic!("iteration {iteration}: {e}"));
             let ids = store.applicant_ids().unwrap();
             for id in &acked {
-                assert!(
-                    ids.iter().any(|i| i.as_str() == id),
-                    "acknowledged {id} lost"
-                );
+                assert!(ids.iter().any(|i| i.as_str() == id), "acknowledged {id} lost");
             }
             assert!(rep.templates_checked >= acked.len() as u64 * 24);
         }
     }
-    eprintln!(
-        "crash test: {ITERATIONS} kills, {} acknowledged enrollments, all intact",
-        acked.len()
-    );
-    assert!(
-        acked.len() > 10,
-        "the writer made too little progress for the test to mean anything"
-    );
+    eprintln!("crash test: {ITERATIONS} kills, {} acknowledged enrollments, all intact", acked.len());
+    assert!(acked.len() > 10, "the writer made too little progress for the test to mean anything");
 }

@@ -35,27 +35,13 @@ fn applicant_and_enrollment_round_trip() {
             assert!(w.image_png.is_empty(), "images are loaded separately");
         }
     }
-    assert_eq!(
-        s.source_image(&ctx, &id, FingerPosition::LeftIndex, 3)
-            .unwrap(),
-        vec![0x89, b'P', b'N', b'G', 2, 3]
-    );
-    assert!(matches!(
-        s.source_image(&ctx, &id, FingerPosition::LeftRing, 0),
-        Err(StoreError::NotFound(_))
-    ));
+    assert_eq!(s.source_image(&ctx, &id, FingerPosition::LeftIndex, 3).unwrap(), vec![0x89, b'P', b'N', b'G', 2, 3]);
+    assert!(matches!(s.source_image(&ctx, &id, FingerPosition::LeftRing, 0), Err(StoreError::NotFound(_))));
     let st = s.stats().unwrap();
-    assert_eq!(
-        (st.applicants, st.enrollments, st.templates, st.images),
-        (1, 1, 24, 24)
-    );
+    assert_eq!((st.applicants, st.enrollments, st.templates, st.images), (1, 1, 24, 24));
     let loaded = s.load_templates(&AccessContext::system()).unwrap();
     assert_eq!(loaded.len(), 24);
-    assert!(
-        loaded
-            .iter()
-            .all(|t| t.applicant == id && t.template.finger == t.finger)
-    );
+    assert!(loaded.iter().all(|t| t.applicant == id && t.template.finger == t.finger));
 }
 
 #[test]
@@ -64,48 +50,25 @@ fn typed_errors_for_bad_input() {
     let s = open(&dir, &StoreKey::generate());
     let ctx = desk();
     s.create_applicant(&ctx, &applicant("A1")).unwrap();
-    assert!(matches!(
-        s.create_applicant(&ctx, &applicant("A1")),
-        Err(StoreError::DuplicateApplicant(_))
-    ));
+    assert!(matches!(s.create_applicant(&ctx, &applicant("A1")), Err(StoreError::DuplicateApplicant(_))));
     let unknown = ApplicantId::new("NOPE").unwrap();
-    assert!(matches!(
-        s.applicant(&ctx, &unknown),
-        Err(StoreError::UnknownApplicant(_))
-    ));
+    assert!(matches!(s.applicant(&ctx, &unknown), Err(StoreError::UnknownApplicant(_))));
     assert!(matches!(
         s.put_enrollment(&ctx, &enrollment("NOPE", 1, false), false),
         Err(StoreError::UnknownApplicant(_))
     ));
     let mut bad = enrollment("A1", 1, false);
     bad.fingers[1].finger = bad.fingers[0].finger;
-    assert!(matches!(
-        s.put_enrollment(&ctx, &bad, false),
-        Err(StoreError::Invalid {
-            field: "finger position",
-            ..
-        })
-    ));
+    assert!(matches!(s.put_enrollment(&ctx, &bad, false), Err(StoreError::Invalid { field: "finger position", .. })));
     let mut unknown_finger = enrollment("A1", 1, false);
     unknown_finger.fingers[0].finger = FingerPosition::Unknown;
-    assert!(matches!(
-        s.put_enrollment(&ctx, &unknown_finger, false),
-        Err(StoreError::Invalid { .. })
-    ));
+    assert!(matches!(s.put_enrollment(&ctx, &unknown_finger, false), Err(StoreError::Invalid { .. })));
     let mut bad_month = applicant("A2");
     bad_month.application_month = YearMonth(201913);
-    assert!(matches!(
-        s.create_applicant(&ctx, &bad_month),
-        Err(StoreError::Invalid { .. })
-    ));
-    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false)
-        .unwrap();
-    assert!(matches!(
-        s.put_enrollment(&ctx, &enrollment("A1", 2, false), false),
-        Err(StoreError::AlreadyEnrolled(..))
-    ));
-    s.put_enrollment(&ctx, &enrollment("A1", 2, false), true)
-        .unwrap();
+    assert!(matches!(s.create_applicant(&ctx, &bad_month), Err(StoreError::Invalid { .. })));
+    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false).unwrap();
+    assert!(matches!(s.put_enrollment(&ctx, &enrollment("A1", 2, false), false), Err(StoreError::AlreadyEnrolled(..))));
+    s.put_enrollment(&ctx, &enrollment("A1", 2, false), true).unwrap();
     // Failed calls wrote nothing: one applicant, one enrollment.
     let st = s.stats().unwrap();
     assert_eq!((st.applicants, st.enrollments), (1, 1));
@@ -129,16 +92,12 @@ fn templates_are_not_stored_in_plaintext() {
     let mut a = applicant("A1");
     a.name = "UNIQUE-NAME-MARKER".into();
     s.create_applicant(&ctx, &a).unwrap();
-    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false)
-        .unwrap();
+    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false).unwrap();
     drop(s);
     let raw = std::fs::read(dir.path().join("s.redb")).unwrap();
     let hay = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
     assert!(!hay(b"UNIQUE-NAME-MARKER"));
-    assert!(
-        !hay(b"RGTM"),
-        "native template magic found in the file: templates are not encrypted"
-    );
+    assert!(!hay(b"RGTM"), "native template magic found in the file: templates are not encrypted");
 }
 
 #[test]
@@ -148,16 +107,11 @@ fn delete_removes_everything_and_is_audited() {
     let ctx = desk();
     for id in ["A1", "A10", "A1-x"] {
         s.create_applicant(&ctx, &applicant(id)).unwrap();
-        s.put_enrollment(&ctx, &enrollment(id, 3, true), false)
-            .unwrap();
+        s.put_enrollment(&ctx, &enrollment(id, 3, true), false).unwrap();
     }
     let id = ApplicantId::new("A1").unwrap();
     s.record_gate_attempt(
-        &AccessContext {
-            role: Role::Gate,
-            actor: "gate-3".into(),
-            station: "hall-2".into(),
-        },
+        &AccessContext { role: Role::Gate, actor: "gate-3".into(), station: "hall-2".into() },
         &GateAttempt {
             applicant: id.clone(),
             gate: "gate-3".into(),
@@ -168,12 +122,8 @@ fn delete_removes_everything_and_is_audited() {
         },
     )
     .unwrap();
-    s.delete_applicant(&AccessContext::cli_admin("root"), &id)
-        .unwrap();
-    assert!(matches!(
-        s.applicant(&ctx, &id),
-        Err(StoreError::UnknownApplicant(_))
-    ));
+    s.delete_applicant(&AccessContext::cli_admin("root"), &id).unwrap();
+    assert!(matches!(s.applicant(&ctx, &id), Err(StoreError::UnknownApplicant(_))));
     let st = s.stats().unwrap();
     assert_eq!(
         (st.applicants, st.enrollments, st.images, st.gate_attempts),
@@ -192,24 +142,11 @@ fn every_biometric_access_is_audited_in_a_verifiable_chain() {
     let s = open(&dir, &StoreKey::generate());
     let ctx = desk();
     s.create_applicant(&ctx, &applicant("A1")).unwrap();
-    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false)
-        .unwrap();
+    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false).unwrap();
     let id = ApplicantId::new("A1").unwrap();
     s.enrollment(&ctx, &id).unwrap();
-    let actions: Vec<AuditAction> = s
-        .audit_entries(1, 100)
-        .unwrap()
-        .iter()
-        .map(|e| e.action)
-        .collect();
-    assert_eq!(
-        actions,
-        vec![
-            AuditAction::CreateApplicant,
-            AuditAction::WriteEnrollment,
-            AuditAction::ReadTemplates
-        ]
-    );
+    let actions: Vec<AuditAction> = s.audit_entries(1, 100).unwrap().iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec![AuditAction::CreateApplicant, AuditAction::WriteEnrollment, AuditAction::ReadTemplates]);
     let rep = s.verify_integrity().unwrap();
     assert_eq!(rep.audit_entries_checked, 3);
     assert_eq!(rep.templates_checked, 24);
@@ -223,20 +160,14 @@ fn export_import_round_trip_and_refusals() {
     let ctx = desk();
     for id in ["A1", "A2"] {
         s.create_applicant(&ctx, &applicant(id)).unwrap();
-        s.put_enrollment(&ctx, &enrollment(id, 5, true), false)
-            .unwrap();
+        s.put_enrollment(&ctx, &enrollment(id, 5, true), false).unwrap();
     }
     let admin = AccessContext::cli_admin("root");
     let mut whole = Vec::new();
     let st = s.export(&admin, None, &mut whole).unwrap();
     assert_eq!(st.applicants, 2);
     let mut one = Vec::new();
-    assert_eq!(
-        s.export(&admin, Some(&ApplicantId::new("A2").unwrap()), &mut one)
-            .unwrap()
-            .applicants,
-        1
-    );
+    assert_eq!(s.export(&admin, Some(&ApplicantId::new("A2").unwrap()), &mut one).unwrap().applicants, 1);
 
     // Restore the whole store into a fresh database with the same key.
     let dir2 = tempfile::tempdir().unwrap();
@@ -244,41 +175,22 @@ fn export_import_round_trip_and_refusals() {
     t.import(&admin, &mut whole.as_slice()).unwrap();
     assert_eq!(t.stats().unwrap().templates, 48);
     let a1 = ApplicantId::new("A1").unwrap();
-    assert_eq!(
-        t.enrollment(&ctx, &a1).unwrap(),
-        s.enrollment(&ctx, &a1).unwrap()
-    );
+    assert_eq!(t.enrollment(&ctx, &a1).unwrap(), s.enrollment(&ctx, &a1).unwrap());
     t.verify_integrity().unwrap();
     // Importing again: duplicates are refused and nothing changes.
     let before = t.stats().unwrap();
-    assert!(matches!(
-        t.import(&admin, &mut one.as_slice()),
-        Err(StoreError::DuplicateApplicant(_))
-    ));
+    assert!(matches!(t.import(&admin, &mut one.as_slice()), Err(StoreError::DuplicateApplicant(_))));
     assert_eq!(t.stats().unwrap().applicants, before.applicants);
     // Another key cannot import it; truncated files are refused.
     let dir3 = tempfile::tempdir().unwrap();
     let u = RedbStore::open(dir3.path().join("u.redb"), StoreKey::generate()).unwrap();
-    assert!(matches!(
-        u.import(&admin, &mut one.as_slice()),
-        Err(StoreError::Corrupt { .. })
-    ));
-    assert!(matches!(
-        u.import(&admin, &mut &b"garbage!!"[..]),
-        Err(StoreError::BadExport(_))
-    ));
+    assert!(matches!(u.import(&admin, &mut one.as_slice()), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(u.import(&admin, &mut &b"garbage!!"[..]), Err(StoreError::BadExport(_))));
     assert_eq!(u.stats().unwrap().applicants, 0);
     let dir4 = tempfile::tempdir().unwrap();
     let v = RedbStore::open(dir4.path().join("v.redb"), key.clone()).unwrap();
-    assert!(matches!(
-        v.import(&admin, &mut &one[..one.len() - 3]),
-        Err(StoreError::BadExport(_))
-    ));
-    assert_eq!(
-        v.stats().unwrap().applicants,
-        0,
-        "a truncated import writes nothing"
-    );
+    assert!(matches!(v.import(&admin, &mut &one[..one.len() - 3]), Err(StoreError::BadExport(_))));
+    assert_eq!(v.stats().unwrap().applicants, 0, "a truncated import writes nothing");
 }
 
 #[test]
@@ -288,24 +200,15 @@ fn tampering_with_the_file_is_detected() {
     let s = open(&dir, &key);
     let ctx = desk();
     s.create_applicant(&ctx, &applicant("A1")).unwrap();
-    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false)
-        .unwrap();
+    s.put_enrollment(&ctx, &enrollment("A1", 1, false), false).unwrap();
     let mut blob = Vec::new();
-    s.export(&AccessContext::cli_admin("x"), None, &mut blob)
-        .unwrap();
+    s.export(&AccessContext::cli_admin("x"), None, &mut blob).unwrap();
     drop(s);
     // Flip one byte inside the sealed enrollment record of the export, then import it elsewhere.
     let pos = blob.len() / 2;
     blob[pos] ^= 0x01;
     let dir2 = tempfile::tempdir().unwrap();
     let t = RedbStore::open(dir2.path().join("t.redb"), key).unwrap();
-    assert!(
-        t.import(&AccessContext::cli_admin("x"), &mut blob.as_slice())
-            .is_err()
-    );
-    assert_eq!(
-        t.stats().unwrap().applicants,
-        0,
-        "a failed import writes nothing"
-    );
+    assert!(t.import(&AccessContext::cli_admin("x"), &mut blob.as_slice()).is_err());
+    assert_eq!(t.stats().unwrap().applicants, 0, "a failed import writes nothing");
 }

@@ -31,10 +31,7 @@ const ANSI_UNITS: u32 = 180;
 fn dpi_from_ppcm(ppcm: u16) -> Result<u16, TemplateError> {
     let dpi = (ppcm as f64 * 2.54).round();
     if !(100.0..=2000.0).contains(&dpi) {
-        return Err(TemplateError::invalid(
-            "resolution",
-            format!("{ppcm} px/cm = {dpi} dpi, outside 100..=2000 dpi"),
-        ));
+        return Err(TemplateError::invalid("resolution", format!("{ppcm} px/cm = {dpi} dpi, outside 100..=2000 dpi")));
     }
     Ok(dpi as u16)
 }
@@ -48,24 +45,15 @@ fn finger_from_code(code: u8) -> FingerPosition {
 }
 
 /// Reads `n` minutiae of `size` (5 or 6) bytes.
-fn read_minutiae(
-    r: &mut Reader,
-    n: usize,
-    size: usize,
-    units: u32,
-) -> Result<Vec<Minutia>, TemplateError> {
+fn read_minutiae(r: &mut Reader, n: usize, size: usize, units: u32) -> Result<Vec<Minutia>, TemplateError> {
     let mut out = Vec::with_capacity(n.min(r.remaining() / size.max(1)));
     for i in 0..n {
         let xw = r.u16()?;
         let yw = r.u16()?;
         let a = r.u8()? as u32;
         let q = if size == 6 { r.u8()? } else { 0 };
-        let kind = MinutiaKind::from_code((xw >> 14) as u8).ok_or_else(|| {
-            TemplateError::invalid(
-                "minutia type",
-                format!("minutia {i}: type bits 11 are invalid"),
-            )
-        })?;
+        let kind = MinutiaKind::from_code((xw >> 14) as u8)
+            .ok_or_else(|| TemplateError::invalid("minutia type", format!("minutia {i}: type bits 11 are invalid")))?;
         // ANSI allows 0..=179; some public writers (e.g. the FingerprintIO sample) store larger
         // values. They are read as a·2° wrapped to one turn, as SourceAFIS does; we always write
         // in range.
@@ -108,41 +96,25 @@ const EXTENDED_SLACK: usize = 2;
 fn finish(mut t: Template, view: usize) -> Result<Template, TemplateError> {
     t.algorithm_version = ALGORITHM_FOREIGN;
     t.validate().map_err(|e| match e {
-        TemplateError::Invalid { field, reason } => TemplateError::Invalid {
-            field,
-            reason: format!("view {view}: {reason}"),
-        },
+        TemplateError::Invalid { field, reason } => {
+            TemplateError::Invalid { field, reason: format!("view {view}: {reason}") }
+        }
         other => other,
     })?;
     Ok(t)
 }
 
-fn check_declared_length(
-    declared: usize,
-    available: usize,
-    min: usize,
-) -> Result<(), TemplateError> {
+fn check_declared_length(declared: usize, available: usize, min: usize) -> Result<(), TemplateError> {
     if declared < min {
-        return Err(TemplateError::invalid(
-            "record length",
-            format!("{declared} is less than the {min}-byte header"),
-        ));
+        return Err(TemplateError::invalid("record length", format!("{declared} is less than the {min}-byte header")));
     }
     if declared > available {
-        return Err(TemplateError::Truncated {
-            offset: available,
-            needed: declared - available,
-            available: 0,
-        });
+        return Err(TemplateError::Truncated { offset: available, needed: declared - available, available: 0 });
     }
     Ok(())
 }
 
-fn check_templates(
-    templates: &[Template],
-    format: &'static str,
-    max_views: usize,
-) -> Result<(), TemplateError> {
+fn check_templates(templates: &[Template], format: &'static str, max_views: usize) -> Result<(), TemplateError> {
     if templates.is_empty() || templates.len() > max_views {
         return Err(TemplateError::Unrepresentable {
             format,
@@ -220,28 +192,16 @@ fn decode_2004_body(r: &mut Reader, units: u32) -> Result<Vec<Template>, Templat
         out.push(finish(t, v)?);
     }
     if out.is_empty() {
-        return Err(TemplateError::invalid(
-            "views",
-            "record holds no finger view",
-        ));
+        return Err(TemplateError::invalid("views", "record holds no finger view"));
     }
     Ok(out)
 }
 
 /// Common geometry of all views, required by the 2005/2004 header.
-fn common_geometry(
-    templates: &[Template],
-    format: &'static str,
-) -> Result<(u16, u16, u16), TemplateError> {
+fn common_geometry(templates: &[Template], format: &'static str) -> Result<(u16, u16, u16), TemplateError> {
     let t0 = &templates[0];
-    if templates
-        .iter()
-        .any(|t| (t.width, t.height, t.dpi) != (t0.width, t0.height, t0.dpi))
-    {
-        return Err(TemplateError::Unrepresentable {
-            format,
-            reason: "views differ in image size or dpi".into(),
-        });
+    if templates.iter().any(|t| (t.width, t.height, t.dpi) != (t0.width, t0.height, t0.dpi)) {
+        return Err(TemplateError::Unrepresentable { format, reason: "views differ in image size or dpi".into() });
     }
     Ok((t0.width, t0.height, t0.dpi))
 }
@@ -294,11 +254,7 @@ pub fn decode_ansi2004(bytes: &[u8]) -> Result<Vec<Template>, TemplateError> {
     let mut r = Reader::new(bytes);
     r.skip(8)?;
     let short = r.u16()? as usize;
-    let (declared, header, length_field) = if short == 0 {
-        (r.u32()? as usize, 30, 6)
-    } else {
-        (short, 26, 2)
-    };
+    let (declared, header, length_field) = if short == 0 { (r.u32()? as usize, 30, 6) } else { (short, 26, 2) };
     check_declared_length(declared, bytes.len(), header)?;
     let mut r = Reader::new(bytes);
     r.skip(8 + length_field)?;
@@ -342,20 +298,14 @@ pub fn decode_iso2011(bytes: &[u8]) -> Result<Vec<Template>, TemplateError> {
     let reps = r.u16()? as usize;
     let certified = r.u8()?;
     if certified > 1 {
-        return Err(TemplateError::invalid(
-            "certification flag",
-            format!("{certified} is not 0 or 1"),
-        ));
+        return Err(TemplateError::invalid("certification flag", format!("{certified} is not 0 or 1")));
     }
     let mut out = Vec::new();
     for v in 0..reps {
         let start = r.pos();
         let rep_len = r.u32()? as usize;
         if rep_len < 39 {
-            return Err(TemplateError::invalid(
-                "representation length",
-                format!("{rep_len} < 39"),
-            ));
+            return Err(TemplateError::invalid("representation length", format!("{rep_len} < 39")));
         }
         r.skip(9)?; // capture date and time
         r.skip(1 + 2 + 2)?; // technology, vendor, device type
@@ -382,10 +332,7 @@ pub fn decode_iso2011(bytes: &[u8]) -> Result<Vec<Template>, TemplateError> {
         let field = r.u8()?;
         let size = (field >> 4) as usize;
         if size != 5 && size != 6 {
-            return Err(TemplateError::invalid(
-                "minutia field length",
-                format!("{size} is not 5 or 6"),
-            ));
+            return Err(TemplateError::invalid("minutia field length", format!("{size} is not 5 or 6")));
         }
         let n = r.u8()? as usize;
         let minutiae = read_minutiae(&mut r, n, size, ISO_UNITS)?;
@@ -403,10 +350,7 @@ pub fn decode_iso2011(bytes: &[u8]) -> Result<Vec<Template>, TemplateError> {
         out.push(finish(t, v)?);
     }
     if out.is_empty() {
-        return Err(TemplateError::invalid(
-            "representations",
-            "record holds none",
-        ));
+        return Err(TemplateError::invalid("representations", "record holds none"));
     }
     Ok(out)
 }
@@ -465,14 +409,10 @@ pub fn encode_iso2011(templates: &[Template]) -> Result<Vec<u8>, TemplateError> 
 
 /// Decodes an ANSI INCITS 378-2009 record, with either header variant found in public samples.
 pub fn decode_ansi2009(bytes: &[u8]) -> Result<Vec<Template>, TemplateError> {
-    decode_ansi2009_variant(bytes, true)
-        .or_else(|first| decode_ansi2009_variant(bytes, false).map_err(|_| first))
+    decode_ansi2009_variant(bytes, true).or_else(|first| decode_ansi2009_variant(bytes, false).map_err(|_| first))
 }
 
-fn decode_ansi2009_variant(
-    bytes: &[u8],
-    certification_byte: bool,
-) -> Result<Vec<Template>, TemplateError> {
+fn decode_ansi2009_variant(bytes: &[u8], certification_byte: bool) -> Result<Vec<Template>, TemplateError> {
     let mut r = Reader::new(bytes);
     r.skip(8)?;
     let declared = r.u32()? as usize;
@@ -510,10 +450,7 @@ fn decode_ansi2009_variant(
         out.push(finish(t, v)?);
     }
     if out.is_empty() {
-        return Err(TemplateError::invalid(
-            "views",
-            "record holds no finger view",
-        ));
+        return Err(TemplateError::invalid("views", "record holds no finger view"));
     }
     // The two header variants differ by one byte: the right one ends where the record says.
     if r.pos().abs_diff(declared) > 1 {

@@ -20,8 +20,8 @@ mod reader;
 pub mod xyt;
 
 pub use iso_ansi::{
-    CBEFF_OWNER, CBEFF_TYPE, decode_ansi2004, decode_ansi2009, decode_iso2005, decode_iso2011,
-    encode_ansi2004, encode_ansi2009, encode_iso2005, encode_iso2011,
+    CBEFF_OWNER, CBEFF_TYPE, decode_ansi2004, decode_ansi2009, decode_iso2005, decode_iso2011, encode_ansi2004,
+    encode_ansi2009, encode_iso2005, encode_iso2011,
 };
 pub use xyt::XytOptions;
 
@@ -47,14 +47,8 @@ pub enum TemplateFormat {
 
 impl TemplateFormat {
     /// All formats.
-    pub const ALL: [TemplateFormat; 6] = [
-        Self::Native,
-        Self::Iso2005,
-        Self::Iso2011,
-        Self::Ansi2004,
-        Self::Ansi2009,
-        Self::Xyt,
-    ];
+    pub const ALL: [TemplateFormat; 6] =
+        [Self::Native, Self::Iso2005, Self::Iso2011, Self::Ansi2004, Self::Ansi2009, Self::Xyt];
 
     /// Short name used by the CLI (`native`, `iso`, `iso2011`, `ansi`, `ansi2009`, `xyt`).
     pub fn name(self) -> &'static str {
@@ -100,17 +94,11 @@ impl TemplateFormat {
         }
         if bytes.len() >= 8 && bytes[..4] == *b"FMR\0" {
             return match &bytes[4..8] {
-                b" 20\0" | b"020\0" => Some(if iso_ansi::looks_like_ansi2004(bytes) {
-                    Self::Ansi2004
-                } else {
-                    Self::Iso2005
-                }),
+                b" 20\0" | b"020\0" => {
+                    Some(if iso_ansi::looks_like_ansi2004(bytes) { Self::Ansi2004 } else { Self::Iso2005 })
+                }
                 b"035\0" => Some(Self::Ansi2009),
-                b"030\0" => Some(if decode_iso2011(bytes).is_ok() {
-                    Self::Iso2011
-                } else {
-                    Self::Ansi2009
-                }),
+                b"030\0" => Some(if decode_iso2011(bytes).is_ok() { Self::Iso2011 } else { Self::Ansi2009 }),
                 _ => None,
             };
         }
@@ -133,10 +121,7 @@ pub fn import(bytes: &[u8]) -> Result<(TemplateFormat, Vec<Template>), TemplateE
 }
 
 /// Like [`import`], with the geometry to use for xyt input.
-pub fn import_with(
-    bytes: &[u8],
-    xyt_options: XytOptions,
-) -> Result<(TemplateFormat, Vec<Template>), TemplateError> {
+pub fn import_with(bytes: &[u8], xyt_options: XytOptions) -> Result<(TemplateFormat, Vec<Template>), TemplateError> {
     let format = TemplateFormat::detect(bytes).ok_or_else(|| unknown_format(bytes))?;
     Ok((format, decode_as(bytes, format, xyt_options)?))
 }
@@ -196,35 +181,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn arb_template() -> impl Strategy<Value = Template> {
-        (
-            64u16..2000,
-            64u16..2000,
-            prop::sample::select(vec![500u16, 1000, 569, 250]),
-            0u8..=100,
-            0u8..=10,
-        )
+        (64u16..2000, 64u16..2000, prop::sample::select(vec![500u16, 1000, 569, 250]), 0u8..=100, 0u8..=10)
             .prop_flat_map(|(w, h, dpi, q, f)| {
-                prop::collection::vec((0..w, 0..h, 0u32..180, 0u8..3, 0u8..=100), 1..80).prop_map(
-                    move |ms| {
-                        let mut t = Template::new(w, h, dpi);
-                        t.quality = q;
-                        t.finger = FingerPosition::from_code(f).unwrap();
-                        // Angles on the 2-degree grid survive every format exactly.
-                        t.minutiae = ms
-                            .into_iter()
-                            .map(|(x, y, a, k, mq)| {
-                                Minutia::new(
-                                    x,
-                                    y,
-                                    units_to_angle(a, 180),
-                                    MinutiaKind::from_code(k).unwrap(),
-                                    mq,
-                                )
-                            })
-                            .collect();
-                        t
-                    },
-                )
+                prop::collection::vec((0..w, 0..h, 0u32..180, 0u8..3, 0u8..=100), 1..80).prop_map(move |ms| {
+                    let mut t = Template::new(w, h, dpi);
+                    t.quality = q;
+                    t.finger = FingerPosition::from_code(f).unwrap();
+                    // Angles on the 2-degree grid survive every format exactly.
+                    t.minutiae = ms
+                        .into_iter()
+                        .map(|(x, y, a, k, mq)| {
+                            Minutia::new(x, y, units_to_angle(a, 180), MinutiaKind::from_code(k).unwrap(), mq)
+                        })
+                        .collect();
+                    t
+                })
             })
     }
 
@@ -287,37 +258,21 @@ mod tests {
     fn multi_view_records_keep_views_and_refuse_single_view_formats() {
         let mut a = Template::new(300, 400, 500);
         a.finger = FingerPosition::LeftThumb;
-        a.minutiae
-            .push(Minutia::new(10, 20, 1.0, MinutiaKind::Ending, 50));
+        a.minutiae.push(Minutia::new(10, 20, 1.0, MinutiaKind::Ending, 50));
         let mut b = a.clone();
         b.finger = FingerPosition::RightThumb;
         let bytes = export(&[a.clone(), b.clone(), a.clone()], TemplateFormat::Iso2005).unwrap();
         let (_, views) = import(&bytes).unwrap();
-        assert_eq!(
-            views.iter().map(|v| v.finger).collect::<Vec<_>>(),
-            vec![a.finger, b.finger, a.finger]
-        );
-        assert!(matches!(
-            export(&[a.clone(), b], TemplateFormat::Native),
-            Err(TemplateError::Unrepresentable { .. })
-        ));
-        assert!(matches!(
-            export(&[], TemplateFormat::Iso2005),
-            Err(TemplateError::Unrepresentable { .. })
-        ));
+        assert_eq!(views.iter().map(|v| v.finger).collect::<Vec<_>>(), vec![a.finger, b.finger, a.finger]);
+        assert!(matches!(export(&[a.clone(), b], TemplateFormat::Native), Err(TemplateError::Unrepresentable { .. })));
+        assert!(matches!(export(&[], TemplateFormat::Iso2005), Err(TemplateError::Unrepresentable { .. })));
     }
 
     #[test]
     fn unknown_inputs_are_typed_errors() {
         assert!(matches!(import(b""), Err(TemplateError::UnknownFormat(_))));
-        assert!(matches!(
-            import(b"FMR\0 99\0xxxxxxxx"),
-            Err(TemplateError::UnsupportedVersion { .. })
-        ));
-        assert!(matches!(
-            import(b"1 2 3\n4 5\n"),
-            Err(TemplateError::UnknownFormat(_))
-        ));
+        assert!(matches!(import(b"FMR\0 99\0xxxxxxxx"), Err(TemplateError::UnsupportedVersion { .. })));
+        assert!(matches!(import(b"1 2 3\n4 5\n"), Err(TemplateError::UnknownFormat(_))));
         assert!(matches!(
             xyt::decode(b"1 2 3\n4 5\n", XytOptions::default()),
             Err(TemplateError::Parse { line: 2, .. })

@@ -20,11 +20,7 @@ impl<'a> Reader<'a> {
     }
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], TemplateError> {
         if self.remaining() < n {
-            return Err(TemplateError::Truncated {
-                offset: self.pos,
-                needed: n,
-                available: self.remaining(),
-            });
+            return Err(TemplateError::Truncated { offset: self.pos, needed: n, available: self.remaining() });
         }
         let s = &self.bytes[self.pos..self.pos + n];
         self.pos += n;

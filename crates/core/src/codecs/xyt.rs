@@ -41,10 +41,8 @@ pub fn looks_like_xyt(bytes: &[u8]) -> bool {
 
 /// Parses an xyt file.
 pub fn decode(bytes: &[u8], opts: XytOptions) -> Result<Template, TemplateError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| TemplateError::Parse {
-        line: 0,
-        reason: "not UTF-8 text".into(),
-    })?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| TemplateError::Parse { line: 0, reason: "not UTF-8 text".into() })?;
     let mut minutiae = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -64,26 +62,16 @@ pub fn decode(bytes: &[u8], opts: XytOptions) -> Result<Template, TemplateError>
                 reason: format!("{name} {:?} is not an integer", fields[k]),
             })?;
             if !(0..=max).contains(&v) && name != "theta" {
-                return Err(TemplateError::Parse {
-                    line: line_no,
-                    reason: format!("{name} {v} outside 0..={max}"),
-                });
+                return Err(TemplateError::Parse { line: line_no, reason: format!("{name} {v} outside 0..={max}") });
             }
             Ok(v)
         };
         let x = num(0, "x", MAX_DIMENSION as i64 - 1)?;
         let y = num(1, "y", MAX_DIMENSION as i64 - 1)?;
         let theta = num(2, "theta", 0)?;
-        let q = if fields.len() == 4 {
-            num(3, "quality", 100)?
-        } else {
-            0
-        };
+        let q = if fields.len() == 4 { num(3, "quality", 100)? } else { 0 };
         if minutiae.len() == MAX_MINUTIAE {
-            return Err(TemplateError::Parse {
-                line: line_no,
-                reason: format!("more than {MAX_MINUTIAE} minutiae"),
-            });
+            return Err(TemplateError::Parse { line: line_no, reason: format!("more than {MAX_MINUTIAE} minutiae") });
         }
         minutiae.push(Minutia::new(
             x as u16,
@@ -95,11 +83,8 @@ pub fn decode(bytes: &[u8], opts: XytOptions) -> Result<Template, TemplateError>
     }
     let max_x = minutiae.iter().map(|m| m.x).max().unwrap_or(0);
     let max_y = minutiae.iter().map(|m| m.y).max().unwrap_or(0);
-    let mut t = Template::new(
-        opts.width.unwrap_or(max_x + 1),
-        opts.height.unwrap_or(max_y + 1),
-        opts.dpi.unwrap_or(500),
-    );
+    let mut t =
+        Template::new(opts.width.unwrap_or(max_x + 1), opts.height.unwrap_or(max_y + 1), opts.dpi.unwrap_or(500));
     t.algorithm_version = ALGORITHM_FOREIGN;
     t.minutiae = minutiae;
     t.validate()?;

@@ -22,11 +22,7 @@ pub fn template(seed: u64, finger: FingerPosition, n: usize) -> Template {
             (r % 300) as u16,
             ((r >> 16) % 400) as u16,
             ((r >> 32) % 6283) as f32 / 1000.0,
-            if r >> 60 & 1 == 0 {
-                MinutiaKind::Ending
-            } else {
-                MinutiaKind::Bifurcation
-            },
+            if r >> 60 & 1 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation },
             ((r >> 40) % 101) as u8,
         ));
     }
@@ -43,10 +39,7 @@ pub fn applicant(id: &str) -> Applicant {
         student_number: format!("S-{id}"),
         cohort_year: 2019,
         application_month: YearMonth::new(201909).unwrap(),
-        degree: DegreeFacts {
-            bachelor: Some(Date::new(2015, 7, 1).unwrap()),
-            ..Default::default()
-        },
+        degree: DegreeFacts { bachelor: Some(Date::new(2015, 7, 1).unwrap()), ..Default::default() },
         status: ApplicantStatus::Registered,
     }
 }
@@ -83,9 +76,5 @@ pub fn enrollment(id: &str, seed: u64, with_images: bool) -> Enrollment {
 
 /// A desk operator context.
 pub fn desk() -> AccessContext {
-    AccessContext {
-        role: Role::DeskOperator,
-        actor: "op-1".into(),
-        station: "desk-7".into(),
-    }
+    AccessContext { role: Role::DeskOperator, actor: "op-1".into(), station: "desk-7".into() }
 }
