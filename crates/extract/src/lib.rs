@@ -143,3 +143,85 @@ fn empty(image: &FingerImage, factors: quality::QualityFactors, reason: String) 
     template.algorithm_version = ALGORITHM_VERSION;
     Extraction { template, quality: 0, minutia_count: 0, factors, reason: Some(reason) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::f32::consts::PI;
+
+    /// A synthetic whorl-like print: concentric ridges (period 9 px) in an elliptic contact area.
+    fn synthetic_print(w: u32, h: u32) -> FingerImage {
+        let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+        let mut px = Vec::with_capacity((w * h) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+                let inside = (dx / (0.42 * w as f32)).powi(2) + (dy / (0.45 * h as f32)).powi(2) < 1.0;
+                let r = (dx * dx + dy * dy * 0.8).sqrt() + 6.0 * (dx * 0.05).sin();
+                let v = if inside { 128.0 + 90.0 * (2.0 * PI * r / 9.0).cos() } else { 235.0 };
+                px.push(v.clamp(0.0, 255.0) as u8);
+            }
+        }
+        FingerImage::new(w, h, 500, px).unwrap()
+    }
+
+    #[test]
+    fn synthetic_print_gives_a_usable_template() {
+        let e = extract(&synthetic_print(300, 360)).unwrap();
+        assert!(e.quality >= 40, "quality {}", e.quality);
+        assert!(e.reason.is_none());
+        e.template.validate().unwrap();
+        assert_eq!(e.template.algorithm_version, ALGORITHM_VERSION);
+        assert_eq!((e.template.width, e.template.height, e.template.dpi), (300, 360, 500));
+    }
+
+    #[test]
+    fn blank_and_noise_images_give_quality_zero_with_a_reason() {
+        let blank = FingerImage::new(200, 200, 500, vec![200; 40_000]).unwrap();
+        let e = extract(&blank).unwrap();
+        assert_eq!((e.quality, e.minutia_count), (0, 0));
+        assert!(e.reason.unwrap().contains("no fingerprint area"));
+        // Low-amplitude noise: not a fingerprint either.
+        let mut s = 12345u32;
+        let noise: Vec<u8> = (0..40_000)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (180 + (s % 3)) as u8
+            })
+            .collect();
+        let e = extract(&FingerImage::new(200, 200, 500, noise).unwrap()).unwrap();
+        assert_eq!(e.minutia_count, 0);
+    }
+
+    #[test]
+    fn coordinates_are_mapped_back_to_the_original_resolution() {
+        // The same synthetic print stated at 1000 dpi is resampled to half size internally.
+        let img = synthetic_print(600, 720).with_dpi(1000).unwrap();
+        let e = extract(&img).unwrap();
+        assert_eq!((e.template.width, e.template.height, e.template.dpi), (600, 720, 1000));
+        assert!(e.template.minutiae.iter().all(|m| m.x < 600 && m.y < 720));
+        e.template.validate().unwrap();
+    }
+
+    #[test]
+    fn physically_huge_images_are_refused() {
+        let img = FingerImage::new(3000, 3000, 200, vec![128; 9_000_000]).unwrap();
+        assert!(matches!(extract(&img), Err(ExtractError::TooLarge { .. })));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn arbitrary_images_never_panic(w in 64u32..160, h in 64u32..160, seed in any::<u64>(), dpi in 250u16..1000) {
+            let mut s = seed | 1;
+            let px: Vec<u8> = (0..w * h).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; (s >> 24) as u8 }).collect();
+            let img = FingerImage::new(w, h, dpi, px).unwrap();
+            let e = extract(&img).unwrap();
+            prop_assert!(e.template.validate().is_ok());
+            prop_assert!(e.quality <= 100);
+        }
+    }
+}
