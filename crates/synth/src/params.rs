@@ -1,0 +1,117 @@
+//! Every tunable of the generator, one constant each, with what it means.
+
+/// Resolution of every generated image and template, dots per inch.
+pub const DPI: u16 = 500;
+/// Default impression width in pixels (≈ 15 mm at 500 dpi).
+pub const DEFAULT_WIDTH: u32 = 300;
+/// Default impression height in pixels (≈ 20 mm at 500 dpi).
+pub const DEFAULT_HEIGHT: u32 = 400;
+/// Smallest impression side accepted, pixels (enough room for a few ridges).
+pub const MIN_SIDE: u32 = 64;
+/// Largest impression side accepted, pixels (bounds memory: 2048² floats ≈ 16 MB).
+pub const MAX_SIDE: u32 = 2048;
+/// Largest number of impressions per finger accepted (bounds per-finger memory).
+pub const MAX_IMPRESSIONS: u32 = 64;
+/// Master canvas margin added around the impression on every side, pixels, so that displaced
+/// and rotated impressions still land on grown ridges.
+pub const MASTER_MARGIN: u32 = 48;
+
+/// Mean ridge period (ridge + valley) in pixels at 500 dpi.
+pub const PERIOD_MEAN: f32 = 9.5;
+/// Per-finger spread (uniform ±) of the mean ridge period, pixels.
+pub const PERIOD_FINGER_SPREAD: f32 = 0.5;
+/// Amplitude of the smooth within-finger period variation, pixels.
+pub const PERIOD_LOCAL_AMPLITUDE: f32 = 0.6;
+/// Smallest period of the Gabor kernel bank, pixels.
+pub const PERIOD_MIN: f32 = 8.0;
+/// Largest period of the Gabor kernel bank, pixels.
+pub const PERIOD_MAX: f32 = 11.5;
+/// Number of period levels in the kernel bank.
+pub const PERIOD_LEVELS: usize = 8;
+/// Number of orientation levels in the kernel bank (over π).
+pub const ORIENTATION_LEVELS: usize = 24;
+/// Gabor kernel radius in pixels (kernel side = 2r+1).
+pub const GABOR_RADIUS: i32 = 5;
+/// Gaussian envelope sigma of the Gabor kernel as a fraction of the ridge period.
+pub const GABOR_SIGMA_PER_PERIOD: f32 = 0.42;
+/// Gain applied after each filtering pass before clamping to [-1, 1] (drives the pattern to a
+/// binary-like steady state).
+pub const GROWTH_GAIN: f32 = 2.5;
+/// Number of contextual-filtering passes used to grow ridges from the seeds.
+pub const GROWTH_ITERATIONS: usize = 14;
+/// Mean distance between random seed impulses, pixels.
+pub const SEED_SPACING: u32 = 14;
+
+/// Amplitude of the smooth random orientation perturbation added to the class model, radians.
+pub const ORIENTATION_NOISE: f32 = 0.12;
+
+/// Fingertip shape: half-width as a fraction of master width.
+pub const SHAPE_HALF_WIDTH: f32 = 0.43;
+/// Fingertip shape: top (rounded) half-height as a fraction of master height.
+pub const SHAPE_TOP_HALF_HEIGHT: f32 = 0.42;
+/// Fingertip shape: bottom half-height as a fraction of master height.
+pub const SHAPE_BOTTOM_HALF_HEIGHT: f32 = 0.62;
+
+/// Impression rotation: standard deviation, radians (≈ 7°).
+pub const ROTATION_SD: f32 = 0.12;
+/// Impression rotation: hard limit, radians (≈ 20°).
+pub const ROTATION_MAX: f32 = 0.35;
+/// Impression translation: standard deviation per axis, pixels.
+pub const TRANSLATION_SD: f32 = 10.0;
+/// Impression translation: hard limit per axis, pixels.
+pub const TRANSLATION_MAX: f32 = 36.0;
+/// Elastic distortion: largest displacement amplitude, pixels.
+pub const DISTORTION_MAX: f32 = 4.0;
+/// Elastic distortion: wavelength range of the smooth displacement field, pixels.
+pub const DISTORTION_WAVELENGTH: (f32, f32) = (180.0, 420.0);
+/// Pressure: range of the ridge-thickness bias (negative = light touch, thin ridges).
+pub const PRESSURE_RANGE: (f32, f32) = (-0.35, 0.35);
+/// Contact ellipse scale range relative to the fingertip shape (light to hard press).
+pub const CONTACT_SCALE_RANGE: (f32, f32) = (0.78, 1.0);
+/// Partial contact: largest shift of the contact ellipse, as a fraction of its half-axis.
+pub const CONTACT_SHIFT_MAX: f32 = 0.1;
+/// Contact border softness, pixels.
+pub const CONTACT_EDGE: f32 = 10.0;
+/// Dryness: largest fraction of ridge area broken into blotches.
+pub const DRYNESS_MAX: f32 = 0.2;
+/// Dryness blotch size (wavelength of the blotch noise), pixels.
+pub const DRYNESS_BLOTCH: f32 = 12.0;
+/// Steepness of the ridge profile when mapping the field to ink.
+pub const INK_STEEPNESS: f32 = 3.0;
+/// Background grey level range (light sensor background).
+pub const BACKGROUND_RANGE: (f32, f32) = (205.0, 235.0);
+/// Darkest ridge grey level range.
+pub const RIDGE_LEVEL_RANGE: (f32, f32) = (20.0, 70.0);
+/// Sensor noise standard deviation range, grey levels.
+pub const NOISE_SD_RANGE: (f32, f32) = (1.0, 4.0);
+/// Amplitude of the smooth background illumination variation, grey levels.
+pub const BACKGROUND_SHADING: f32 = 10.0;
+
+/// Template generator: mean minutiae count of a master (whole finger, before cropping).
+pub const TPL_MASTER_COUNT_MEAN: f32 = 62.0;
+/// Template generator: standard deviation of the master minutiae count.
+pub const TPL_MASTER_COUNT_SD: f32 = 14.0;
+/// Template generator: hard limits of the master count.
+pub const TPL_MASTER_COUNT_RANGE: (u32, u32) = (15, 120);
+/// Template generator: minimum distance between master minutiae, pixels (≈ one ridge period).
+pub const TPL_MIN_SPACING: f32 = 10.0;
+/// Template generator: fraction of ridge endings (the rest are bifurcations).
+pub const TPL_ENDING_RATIO: f32 = 0.6;
+/// Template generator: master minutia quality mean and standard deviation (0..=100).
+pub const TPL_QUALITY: (f32, f32) = (62.0, 16.0);
+/// Template generator: impression position jitter standard deviation, pixels.
+pub const TPL_JITTER_SD: f32 = 2.5;
+/// Template generator: impression angle jitter standard deviation, radians.
+pub const TPL_ANGLE_JITTER_SD: f32 = 0.12;
+/// Template generator: probability that a true minutia is missed in an impression.
+pub const TPL_DROP_PROBABILITY: f32 = 0.18;
+/// Template generator: probability that the kind of a minutia is swapped (ending↔bifurcation).
+pub const TPL_KIND_FLIP_PROBABILITY: f32 = 0.1;
+/// Template generator: mean number of spurious minutiae per impression.
+pub const TPL_SPURIOUS_MEAN: f32 = 5.0;
+/// Template generator: per-impression quality jitter standard deviation.
+pub const TPL_QUALITY_JITTER_SD: f32 = 8.0;
+/// Template generator: bounded attempts per master minutia in dart throwing (bounds work).
+pub const TPL_PLACEMENT_ATTEMPTS: u32 = 30;
+/// Template generator: image quality range written into templates.
+pub const TPL_IMAGE_QUALITY: (f32, f32) = (45.0, 90.0);
