@@ -1,0 +1,108 @@
+//! Score fusion for multi-view fingers and multi-attempt gate decisions, keeping the overall
+//! false-accept rate at a configured FMR.
+//!
+//! * **Multi-view finger**: the desk captures each finger 4 times. A probe is compared with every
+//!   view and the finger's score is the **maximum** ([`finger_score`]). Taking the maximum of `v`
+//!   impostor comparisons raises the chance of a false match to at most `v·FMR` (union bound).
+//! * **Multi-attempt gate**: a gate allows up to `a` attempts and admits on the first attempt whose
+//!   finger score reaches the threshold, so an impostor gets up to `a·v` chances.
+//! * [`GatePolicy::threshold`] therefore sets the per-comparison threshold at
+//!   `FMR_target / (attempts · views)`; with the recommended target 1e-4, 3 attempts and 4 views
+//!   that is FMR 8.3e-6, i.e. a score threshold of 50.8.
+
+use ridgegate_core::Score;
+
+/// The score of a probe against a finger enrolled with several views: the best view.
+pub fn finger_score(view_scores: impl IntoIterator<Item = Score>) -> Score {
+    view_scores.into_iter().fold(Score::ZERO, |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// How a gate decides. Plain data; thread-safe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GatePolicy {
+    /// The transaction false-accept rate to guarantee (e.g. 1e-4).
+    pub target_fmr: f64,
+    /// Attempts allowed per applicant at the gate.
+    pub max_attempts: u32,
+    /// Views enrolled per finger.
+    pub views: u32,
+}
+
+impl Default for GatePolicy {
+    /// FMR 1e-4 per transaction, 3 attempts, 4 views (../shared/docs/evaluation.md §4.3).
+    fn default() -> Self {
+        GatePolicy { target_fmr: 1e-4, max_attempts: 3, views: 4 }
+    }
+}
+
+/// The outcome of a gate transaction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GateDecision {
+    /// Accepted at attempt `attempt` (1-based) with `score`.
+    Admit {
+        /// Attempt number.
+        attempt: u32,
+        /// Finger score of that attempt.
+        score: Score,
+    },
+    /// Attempts remain; ask for another presentation.
+    TryAgain {
+        /// Attempts used so far.
+        attempts: u32,
+    },
+    /// All attempts used without a match: refer to an officer (photo check).
+    Deny {
+        /// Best finger score seen.
+        best: Score,
+    },
+}
+
+impl GatePolicy {
+    /// The per-comparison score threshold that keeps the transaction FMR at `target_fmr`.
+    pub fn threshold(&self) -> Score {
+        let chances = (self.max_attempts.max(1) * self.views.max(1)) as f64;
+        Score::from_fmr(self.target_fmr / chances)
+    }
+
+    /// Decides after the finger scores of the attempts so far (one per attempt, in order).
+    pub fn decide(&self, attempt_scores: &[Score]) -> GateDecision {
+        let t = self.threshold();
+        for (k, s) in attempt_scores.iter().enumerate() {
+            if s.0 >= t.0 {
+                return GateDecision::Admit { attempt: k as u32 + 1, score: *s };
+            }
+        }
+        let used = attempt_scores.len() as u32;
+        if used < self.max_attempts {
+            GateDecision::TryAgain { attempts: used }
+        } else {
+            GateDecision::Deny { best: finger_score(attempt_scores.iter().copied()) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_accounts_for_all_chances() {
+        let p = GatePolicy::default();
+        let t = p.threshold();
+        assert!((t.fmr() - 1e-4 / 12.0).abs() < 1e-9);
+        assert!((t.0 - 50.79).abs() < 0.01, "{}", t.0);
+    }
+
+    #[test]
+    fn decisions_follow_attempts() {
+        let p = GatePolicy::default();
+        let t = p.threshold().0;
+        assert_eq!(p.decide(&[Score(t - 1.0)]), GateDecision::TryAgain { attempts: 1 });
+        assert_eq!(
+            p.decide(&[Score(t - 1.0), Score(t + 1.0)]),
+            GateDecision::Admit { attempt: 2, score: Score(t + 1.0) }
+        );
+        assert_eq!(p.decide(&[Score(1.0), Score(5.0), Score(3.0)]), GateDecision::Deny { best: Score(5.0) });
+        assert_eq!(finger_score([Score(3.0), Score(9.0), Score(4.0)]), Score(9.0));
+    }
+}

@@ -1,0 +1,142 @@
+//! Matcher unit tests on synthetic templates.
+
+use super::*;
+use proptest::prelude::*;
+use ridgegate_core::{Minutia, MinutiaKind, Template};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() % 1_000_000) as f32 / 1_000_000.0
+    }
+}
+
+fn random_template(seed: u64, n: usize) -> Template {
+    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut t = Template::new(400, 400, 500);
+    while t.minutiae.len() < n {
+        let (x, y) = (40.0 + 320.0 * r.unit(), 40.0 + 320.0 * r.unit());
+        if t.minutiae.iter().any(|m| (m.x as f32 - x).hypot(m.y as f32 - y) < 14.0) {
+            continue;
+        }
+        let kind = if r.next() % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
+        t.minutiae.push(Minutia::new(x as u16, y as u16, r.unit() * std::f32::consts::TAU, kind, 60));
+    }
+    t
+}
+
+/// Another impression: rotated, shifted, jittered, some minutiae dropped and spurious ones added.
+fn impression(t: &Template, seed: u64, angle: f32, shift: (f32, f32)) -> Template {
+    let mut r = Rng(seed | 1);
+    let mut out = Template::new(t.width, t.height, t.dpi);
+    let (s, c) = angle.sin_cos();
+    for m in &t.minutiae {
+        if r.unit() < 0.15 {
+            continue;
+        }
+        let (dx, dy) = (m.x as f32 - 200.0, m.y as f32 - 200.0);
+        // Image coordinates (y down): a counter-clockwise-as-seen rotation by `angle`.
+        let x = c * dx + s * dy + 200.0 + shift.0 + (r.unit() - 0.5) * 4.0;
+        let y = -s * dx + c * dy + 200.0 + shift.1 + (r.unit() - 0.5) * 4.0;
+        if !(0.0..399.0).contains(&x) || !(0.0..399.0).contains(&y) {
+            continue;
+        }
+        out.minutiae.push(Minutia::new(
+            x as u16,
+            y as u16,
+            m.angle + angle + (r.unit() - 0.5) * 0.2,
+            m.kind,
+            m.quality,
+        ));
+    }
+    for k in 0..4 {
+        let extra = random_template(seed.wrapping_add(1000 + k), 1);
+        out.minutiae.push(extra.minutiae[0]);
+    }
+    out
+}
+
+#[test]
+fn genuine_scores_far_above_impostors() {
+    let mut genuine = Vec::new();
+    let mut impostor = Vec::new();
+    for f in 0..20u64 {
+        let master = random_template(f, 40);
+        let a = impression(&master, f * 7 + 1, 0.3, (10.0, -8.0));
+        let b = impression(&master, f * 7 + 2, -0.2, (-12.0, 5.0));
+        genuine.push(Probe::new(&a).raw_score(&Candidate::new(&b)));
+        let other = impression(&random_template(f + 100, 40), f, 0.1, (0.0, 0.0));
+        impostor.push(Probe::new(&a).raw_score(&Candidate::new(&other)));
+    }
+    let min_genuine = genuine.iter().copied().fold(f32::MAX, f32::min);
+    let max_impostor = impostor.iter().copied().fold(0.0, f32::max);
+    assert!(min_genuine > 2.0 * max_impostor, "genuine {genuine:?} impostor {impostor:?}");
+}
+
+#[test]
+fn rotation_and_translation_do_not_matter() {
+    let master = random_template(7, 40);
+    let base = Probe::new(&master).raw_score(&Candidate::new(&master));
+    for (angle, shift) in [(0.5f32, (20.0f32, 0.0f32)), (-1.2, (0.0, 25.0)), (std::f32::consts::PI, (0.0, 0.0))] {
+        let mut moved = Template::new(master.width, master.height, master.dpi);
+        let (s, c) = angle.sin_cos();
+        for m in &master.minutiae {
+            let (dx, dy) = (m.x as f32 - 200.0, m.y as f32 - 200.0);
+            let x = c * dx + s * dy + 200.0 + shift.0;
+            let y = -s * dx + c * dy + 200.0 + shift.1;
+            if (0.0..399.0).contains(&x) && (0.0..399.0).contains(&y) {
+                moved.minutiae.push(Minutia::new(
+                    x.round() as u16,
+                    y.round() as u16,
+                    m.angle + angle,
+                    m.kind,
+                    m.quality,
+                ));
+            }
+        }
+        let s2 = Probe::new(&master).raw_score(&Candidate::new(&moved));
+        assert!(s2 > 0.7 * base, "angle {angle}: {s2} vs {base}");
+    }
+}
+
+#[test]
+fn different_dpi_is_rescaled() {
+    let master = random_template(9, 40);
+    let mut hi = Template::new(800, 800, 1000);
+    for m in &master.minutiae {
+        hi.minutiae.push(Minutia::new(m.x * 2, m.y * 2, m.angle, m.kind, m.quality));
+    }
+    let same = Probe::new(&master).raw_score(&Candidate::new(&master));
+    let scaled = Probe::new(&master).raw_score(&Candidate::new(&hi));
+    assert!((same - scaled).abs() < 0.05 * same, "{same} vs {scaled}");
+}
+
+#[test]
+fn empty_and_tiny_templates_score_zero() {
+    let empty = Template::new(300, 300, 500);
+    let one = random_template(3, 1);
+    let full = random_template(4, 40);
+    assert_eq!(compare(&empty, &full).0, calibration::score_from_raw(0.0).0);
+    assert_eq!(Probe::new(&one).raw_score(&Candidate::new(&full)), 0.0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    #[test]
+    fn scores_are_finite_deterministic_and_non_negative(seed_a in any::<u64>(), seed_b in any::<u64>(), n in 0usize..60) {
+        let a = random_template(seed_a, n);
+        let b = random_template(seed_b, 40);
+        let p = Probe::new(&a);
+        let c = Candidate::new(&b);
+        let s1 = p.compare(&c);
+        let s2 = p.compare(&c);
+        prop_assert_eq!(s1, s2);
+        prop_assert!(s1.0.is_finite() && s1.0 >= 0.0);
+    }
+}

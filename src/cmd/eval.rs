@@ -1,0 +1,238 @@
+//! `ridgegate eval --db DIR…`: accuracy on FVC-style sets (FVC protocol), DET plot, scores file,
+//! and the calibration table of the matcher.
+
+use super::datasets;
+use anyhow::Context;
+use clap::{Args as ClapArgs, ValueEnum};
+use rayon::prelude::*;
+use ridgegate_core::FingerImage;
+use ridgegate_matcher::eval::{Metrics, det_curve, det_svg};
+use ridgegate_matcher::{Candidate, Probe, calibration};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Which impostor comparisons to run.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Impostors {
+    /// FVC protocol: first impressions of different fingers (45 per 10-finger set).
+    Fvc,
+    /// All cross-finger pairs (2,880 per 10×8 set).
+    All,
+}
+
+/// Evaluate extraction + matching accuracy on FVC-style folders.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Folders of `<finger>_<impression>` images (repeat for several sets).
+    #[arg(long = "db", required = true)]
+    dbs: Vec<PathBuf>,
+    /// Resolution (default: 569 for fvc2002_db2*, else 500).
+    #[arg(long)]
+    dpi: Option<u16>,
+    /// Impostor protocol.
+    #[arg(long, value_enum, default_value = "all")]
+    impostors: Impostors,
+    /// Write a DET plot (SVG) of every set here.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Write every comparison as `A B score genuine|impostor` here.
+    #[arg(long)]
+    scores: Option<PathBuf>,
+    /// Also measure impostor raw scores across all sets and print the calibration table (Rust source).
+    #[arg(long)]
+    calibrate: bool,
+}
+
+struct Set {
+    name: String,
+    samples: Vec<datasets::Sample>,
+    probes: Vec<Probe>,
+    candidates: Vec<Candidate>,
+    failed: Vec<bool>,
+    extract_ms: f64,
+}
+
+fn load(db: &PathBuf, dpi: Option<u16>) -> anyhow::Result<Set> {
+    let dpi = datasets::dpi_for(db, dpi);
+    let samples = datasets::samples(db)?;
+    let results: Vec<anyhow::Result<(ridgegate_extract::Extraction, f64)>> = samples
+        .par_iter()
+        .map(|s| {
+            let img = FingerImage::load(&s.path, Some(dpi))?;
+            let t0 = Instant::now();
+            let e = ridgegate_extract::extract(&img)?;
+            Ok((e, t0.elapsed().as_secs_f64() * 1e3))
+        })
+        .collect();
+    let mut probes = Vec::new();
+    let mut candidates = Vec::new();
+    let mut failed = Vec::new();
+    let mut ms = 0.0;
+    for r in results {
+        let (e, t) = r?;
+        ms += t;
+        failed.push(e.minutia_count == 0);
+        probes.push(Probe::new(&e.template));
+        candidates.push(Candidate::new(&e.template));
+    }
+    let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = samples.len() as f64;
+    Ok(Set { name, samples, probes, candidates, failed, extract_ms: ms / n })
+}
+
+/// Runs `ridgegate eval`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut scores_out = match &args.scores {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => None,
+    };
+    println!(
+        "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}",
+        "set", "imgs", "FTE", "gen", "imp", "EER%", "FMR100%", "FMR1000%", "ZeroFMR%", "extr ms", "cmp µs"
+    );
+    let mut curves = Vec::new();
+    let mut sets = Vec::new();
+    let mut eers = Vec::new();
+    for db in &args.dbs {
+        let set = load(db, args.dpi)?;
+        let n = set.samples.len();
+        let mut genuine_pairs = Vec::new();
+        let mut impostor_pairs = Vec::new();
+        for i in 0..n {
+            for j in i + 1..n {
+                let (a, b) = (&set.samples[i], &set.samples[j]);
+                if a.finger == b.finger {
+                    genuine_pairs.push((i, j));
+                } else if args.impostors == Impostors::All || (a.impression == 1 && b.impression == 1) {
+                    impostor_pairs.push((i, j));
+                }
+            }
+        }
+        let t0 = Instant::now();
+        let score = |&(i, j): &(usize, usize)| -> f64 {
+            if set.failed[i] || set.failed[j] {
+                0.0 // FVC: a failed enrolment is a ghost template that scores 0
+            } else {
+                set.probes[i].compare(&set.candidates[j]).0 as f64
+            }
+        };
+        let genuine: Vec<f64> = genuine_pairs.par_iter().map(score).collect();
+        let impostor: Vec<f64> = impostor_pairs.par_iter().map(score).collect();
+        let per_cmp_us = t0.elapsed().as_secs_f64() * 1e6 * rayon::current_num_threads() as f64
+            / (genuine.len() + impostor.len()).max(1) as f64;
+        let m = Metrics::from_scores(&genuine, &impostor);
+        let fte = set.failed.iter().filter(|&&f| f).count();
+        println!(
+            "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>9.1}",
+            set.name,
+            n,
+            fte,
+            m.genuine,
+            m.impostor,
+            100.0 * m.eer,
+            100.0 * m.fmr100,
+            100.0 * m.fmr1000,
+            100.0 * m.zero_fmr,
+            set.extract_ms,
+            per_cmp_us
+        );
+        eers.push(m.eer);
+        if let Some(out) = scores_out.as_mut() {
+            for (pairs, vals, kind) in [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")]
+            {
+                for (&(i, j), v) in pairs.iter().zip(vals.iter()) {
+                    writeln!(out, "{} {} {v:.3} {kind}", set.samples[i].path.display(), set.samples[j].path.display())?;
+                }
+            }
+        }
+        curves.push((set.name.clone(), det_curve(&genuine, &impostor)));
+        sets.push(set);
+    }
+    if eers.len() > 1 {
+        println!("mean EER over {} sets: {:.2} %", eers.len(), 100.0 * eers.iter().sum::<f64>() / eers.len() as f64);
+    }
+    if let Some(plot) = &args.plot {
+        let named: Vec<(&str, Vec<_>)> = curves.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+        std::fs::write(plot, det_svg(&named)).with_context(|| format!("writing {}", plot.display()))?;
+        println!("DET plot written to {}", plot.display());
+    }
+    if args.calibrate {
+        print_calibration(&sets);
+    }
+    Ok(())
+}
+
+/// Impostor raw scores over every cross-finger pair within and across sets (except FVC2002 DB1 ×
+/// DB2, which share volunteers), turned into (raw, −10·log10 FMR) knots.
+fn print_calibration(sets: &[Set]) {
+    let mut jobs = Vec::new();
+    for (a, sa) in sets.iter().enumerate() {
+        for (b, sb) in sets.iter().enumerate().skip(a) {
+            let shared = |x: &str, y: &str| x.starts_with("fvc2002_db1") && y.starts_with("fvc2002_db2");
+            if shared(&sa.name, &sb.name) || shared(&sb.name, &sa.name) {
+                continue;
+            }
+            jobs.push((a, b));
+        }
+    }
+    let mut raw: Vec<f32> = jobs
+        .par_iter()
+        .flat_map_iter(|&(a, b)| {
+            let (sa, sb) = (&sets[a], &sets[b]);
+            let mut v = Vec::new();
+            for i in 0..sa.samples.len() {
+                let start = if a == b { i + 1 } else { 0 };
+                for j in start..sb.samples.len() {
+                    if a == b && sa.samples[i].finger == sb.samples[j].finger {
+                        continue;
+                    }
+                    v.push(sa.probes[i].raw_score(&sb.candidates[j]));
+                }
+            }
+            v
+        })
+        .collect();
+    raw.sort_by(|a, b| b.total_cmp(a)); // descending
+    let n = raw.len();
+    println!("\n// Calibration from {n} impostor comparisons ({} sets).", sets.len());
+    println!("const TABLE: &[(f32, f32)] = &[");
+    println!("    (0.0, 0.0),");
+    let mut last_raw = 0.0f32;
+    let mut k = 1;
+    loop {
+        let fmr = 10f64.powf(-(k as f64) / 4.0);
+        let idx = (fmr * n as f64).floor() as usize;
+        if idx == 0 {
+            break;
+        }
+        let r = raw[idx - 1];
+        if r > last_raw {
+            println!("    ({r:.3}, {:.2}),", -10.0 * fmr.log10());
+            last_raw = r;
+        }
+        k += 1;
+    }
+    // Tail: log-linear fit of the top 1 % of impostor scores, extrapolated beyond 1/n.
+    let top = (n / 100).max(10).min(n);
+    let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
+    for (i, &r) in raw.iter().take(top).enumerate() {
+        let y = -10.0 * ((i + 1) as f64 / n as f64).log10();
+        let x = r as f64;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    let t = top as f64;
+    let slope = (t * sxy - sx * sy) / (t * sxx - sx * sx);
+    println!("    // extrapolated: {slope:.3} score points per raw unit beyond the data");
+    let base_score = -10.0 * (1.0 / n as f64).log10();
+    for extra in [10.0, 20.0, 40.0] {
+        println!("    ({:.3}, {:.2}),", last_raw as f64 + extra / slope, base_score + extra);
+    }
+    println!("];");
+    let _ = calibration::score_from_raw(0.0);
+}
