@@ -18,6 +18,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// Degree-photo specification check: `photo check IN.jpg [--annotate out.png] [--json]`.
+    Photo(cmd::photo::Args),
+    /// Compare two fingerprints (or --pairs FILE) and print calibrated scores.
+    Compare(cmd::compare::Args),
+    /// Accuracy evaluation on FVC-style sets (EER, FMR100, FMR1000, ZeroFMR, DET plot).
+    Eval(cmd::eval::Args),
     /// Benchmarks on real data (extract; more to come).
     Bench(cmd::bench::Args),
     /// Extract minutiae templates from fingerprint images.
@@ -28,16 +34,22 @@ enum Command {
     Convert(cmd::convert::Args),
     /// Store maintenance: stats, export, import, verify-integrity, delete, generate-key.
     Store(cmd::store::Args),
+    /// Synthetic fingerprint images (SFinGe-style) or a template-generator timing run.
+    Synth(cmd::synth::Args),
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Photo(a) => cmd::photo::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Convert(a) => cmd::convert::run(a),
         Command::Store(a) => cmd::store::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
     }
 }
 

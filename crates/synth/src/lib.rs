@@ -8,7 +8,7 @@
 //!   [`finger_impressions`] does both for one finger; everything is deterministic from
 //!   `(seed, finger, impression)`, so fingers can be generated in parallel in any order.
 //! * Templates: [`synthetic_templates`] produces genuine-like families of minutiae templates
-//!   directly (no images), about 0.5 M templates per second per core, for 1:N benchmarks.
+//!   directly (no images), about 0.1 M templates per second per core (10^6 in ≈ 10 s), for 1:N benchmarks.
 //!
 //! File names follow the FVC convention `<finger>_<impression>.png`, 1-based: [`fvc_name`].
 

@@ -140,7 +140,8 @@ pub struct SyntheticTemplate {
 /// finger `f`, impression `i` is the same whatever else is generated, so the work can be split
 /// across threads by finger range with [`finger_templates`].
 ///
-/// Cost: ≈ 2 µs per template plus ≈ 20 µs per finger master; the iterator holds one master at
+/// Cost: ≈ 10 µs per template including its share of the finger master (measured: 10^6
+/// templates in 10 s on one core); the iterator holds one master at
 /// a time. The iterator is `Send`.
 pub fn synthetic_templates(
     fingers: u64,
