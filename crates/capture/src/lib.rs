@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use ridgegate_core::FingerImage;
 
+pub mod virtual_scanner;
+
 /// Cooperative cancellation flag shared between a capture and whoever may abort it.
 /// Cloning shares the flag. Thread-safe (atomic); cost of a check is one relaxed load.
 #[derive(Debug, Clone, Default)]
@@ -161,12 +163,27 @@ pub struct DriverEntry {
     pub description: &'static str,
     /// Opens a device from the part of the selector after `scheme:` (empty when absent).
     pub open: fn(&str) -> Result<Box<dyn Scanner>, OpenError>,
+    /// Lists devices of this driver that are present now, without opening or talking to them
+    /// (cost: a directory or bus listing). Drivers that cannot enumerate return an empty list.
+    pub discover: fn() -> Vec<DeviceInfo>,
 }
 
 /// All drivers compiled into this build, in selector-matching order.
 pub static DRIVERS: &[DriverEntry] = &[
     // DRIVERS (one row per driver; keep this marker)
+    DriverEntry {
+        name: "virtual",
+        description: "virtual scanner: synthetic fingers (virtual, virtual:synth:SEED) or a folder (virtual:DIR[@DPI])",
+        open: virtual_scanner::open_driver,
+        discover: virtual_scanner::discover,
+    },
 ];
+
+/// Every driver's [`DriverEntry::discover`] result, in table order, with the driver's row.
+/// Cost: one listing per driver.
+pub fn discover_all() -> Vec<(&'static DriverEntry, Vec<DeviceInfo>)> {
+    DRIVERS.iter().map(|d| (d, (d.discover)())).collect()
+}
 
 /// Opens a device from a selector such as `virtual`, `virtual:DIR`. Cost: whatever the driver's
 /// open costs (a folder listing for `virtual:DIR`).
