@@ -29,8 +29,11 @@
 pub mod calibration;
 pub mod eval;
 pub mod fusion;
+pub mod gallery;
 pub mod params;
 mod search;
+
+pub use gallery::{Filter, FingerHit, Gallery, GalleryError, Hit};
 
 use params::*;
 use ridgegate_core::{Score, Template};

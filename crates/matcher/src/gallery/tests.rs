@@ -1,0 +1,248 @@
+//! Gallery unit tests on synthetic templates: bookkeeping, filters, ranking against a brute-force
+//! reference computed here with the public 1:1 API, concurrency.
+
+use super::*;
+use ridgegate_core::{Minutia, MinutiaKind};
+use std::sync::Arc;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() % 1_000_000) as f32 / 1_000_000.0
+    }
+}
+
+/// A random finger: `n` minutiae ≥ 14 px apart in a 400×400 window.
+pub(super) fn master(seed: u64, n: usize) -> Template {
+    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut t = Template::new(400, 400, 500);
+    while t.minutiae.len() < n {
+        let (x, y) = (40.0 + 320.0 * r.unit(), 40.0 + 320.0 * r.unit());
+        if t.minutiae.iter().any(|m| (m.x as f32 - x).hypot(m.y as f32 - y) < 14.0) {
+            continue;
+        }
+        let kind = if r.next() % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
+        let q = 20 + (r.next() % 80) as u8;
+        t.minutiae.push(Minutia::new(x as u16, y as u16, r.unit() * std::f32::consts::TAU, kind, q));
+    }
+    t
+}
+
+/// Another impression of `t`: rotated, shifted, jittered, 15 % dropped, 4 spurious.
+pub(super) fn impression(t: &Template, seed: u64) -> Template {
+    let mut r = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+    let angle = (r.unit() - 0.5) * 0.6;
+    let shift = ((r.unit() - 0.5) * 40.0, (r.unit() - 0.5) * 40.0);
+    let mut out = Template::new(t.width, t.height, t.dpi);
+    let (s, c) = angle.sin_cos();
+    for m in &t.minutiae {
+        if r.unit() < 0.15 {
+            continue;
+        }
+        let (dx, dy) = (m.x as f32 - 200.0, m.y as f32 - 200.0);
+        let x = c * dx + s * dy + 200.0 + shift.0 + (r.unit() - 0.5) * 4.0;
+        let y = -s * dx + c * dy + 200.0 + shift.1 + (r.unit() - 0.5) * 4.0;
+        if !(0.0..399.0).contains(&x) || !(0.0..399.0).contains(&y) {
+            continue;
+        }
+        out.minutiae.push(Minutia::new(
+            x as u16,
+            y as u16,
+            m.angle + angle + (r.unit() - 0.5) * 0.2,
+            m.kind,
+            m.quality,
+        ));
+    }
+    for k in 0..4 {
+        out.minutiae.push(master(seed.wrapping_add(1000 + k), 1).minutiae[0]);
+    }
+    out
+}
+
+fn views(seed: u64, n: u64) -> Vec<Template> {
+    let m = master(seed, 40);
+    (0..n).map(|i| impression(&m, seed * 31 + i)).collect()
+}
+
+const F: [FingerPosition; 3] = [FingerPosition::LeftThumb, FingerPosition::RightThumb, FingerPosition::LeftIndex];
+
+/// Subject `s` finger `f` is master seed `s * 10 + f`.
+fn gallery(subjects: u64, fingers: usize, n_views: u64) -> Gallery {
+    let g = Gallery::new();
+    for s in 0..subjects {
+        for (fi, &f) in F.iter().enumerate().take(fingers) {
+            g.insert(&format!("S{s:04}"), f, &views(s * 10 + fi as u64, n_views));
+        }
+    }
+    g
+}
+
+/// The exhaustive answer, computed with the 1:1 API only.
+fn brute_force(g: &Gallery, probe: &Template, filter: &Filter<'_>) -> Vec<(String, f32)> {
+    let p = Probe::new(probe);
+    let mask = finger_mask(filter.fingers);
+    let mut out = Vec::new();
+    for sh in &g.shards {
+        let sh = read(sh);
+        for s in sh.subjects.iter().filter(|s| !s.records.is_empty()) {
+            if filter.subjects.is_some_and(|l| !l.contains(&s.name.as_str())) {
+                continue;
+            }
+            let scores: Vec<Score> = s
+                .records
+                .iter()
+                .filter(|&&r| mask & (1 << sh.rec_finger[r as usize]) != 0)
+                .map(|&r| p.compare(&Candidate::new(&sh.template(r))))
+                .collect();
+            if scores.is_empty() {
+                continue;
+            }
+            let best = finger_score(scores);
+            if best.0 >= filter.min_score.0 {
+                out.push((s.name.clone(), best.0));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(filter.max_results);
+    out
+}
+
+fn names(hits: &[Hit]) -> Vec<(String, f32)> {
+    hits.iter().map(|h| (h.subject.clone(), h.score.0)).collect()
+}
+
+#[test]
+fn bookkeeping_insert_replace_remove() {
+    let g = gallery(5, 2, 3);
+    assert_eq!((g.len(), g.subjects()), (30, 5));
+    assert!(!g.is_empty());
+    // Replacing a finger keeps the count of the others.
+    g.insert("S0001", F[0], &views(999, 2));
+    assert_eq!(g.len(), 29);
+    assert_eq!(g.try_insert("S0001", F[0], &views(998, 4)), Ok(2));
+    assert_eq!(g.len(), 31);
+    // An empty slice removes the finger; removing the last finger removes the subject.
+    g.insert("S0002", F[0], &[]);
+    g.insert("S0002", F[1], &[]);
+    assert_eq!((g.len(), g.subjects()), (25, 4));
+    assert_eq!(g.remove("S0003"), 6);
+    assert_eq!(g.remove("S0003"), 0);
+    assert_eq!(g.remove("nobody"), 0);
+    assert_eq!((g.len(), g.subjects()), (19, 3));
+    assert_eq!(g.try_insert("", F[0], &views(1, 1)), Err(GalleryError::EmptySubject));
+    let many = vec![Template::new(300, 300, 500); MAX_VIEWS + 1];
+    assert_eq!(g.try_insert("X", F[0], &many), Err(GalleryError::TooManyViews { given: MAX_VIEWS + 1 }));
+    for s in ["S0000", "S0001", "S0004"] {
+        g.remove(s);
+    }
+    assert!(g.is_empty());
+    assert_eq!(g.subjects(), 0);
+    assert!(g.identify(&views(1, 1)[0], &Filter::default()).is_empty());
+}
+
+#[test]
+fn stored_templates_round_trip_exactly() {
+    let g = Gallery::new();
+    let v = views(5, 3);
+    g.insert("A", F[1], &v);
+    let sh = read(&g.shards[shard_of("A")]);
+    let slot = sh.slot("A").unwrap();
+    for (i, &r) in sh.subjects[slot as usize].records.iter().enumerate() {
+        let mut expected = v[i].clone();
+        expected.finger = F[1];
+        assert_eq!(sh.template(r), expected);
+    }
+}
+
+#[test]
+fn mate_ranks_first_with_finger_detail() {
+    let g = gallery(40, 3, 4);
+    let probe = impression(&master(17 * 10 + 1, 40), 4242);
+    let hits = g.identify(&probe, &Filter::default());
+    assert_eq!(hits.len(), 10);
+    assert_eq!(hits[0].subject, "S0017");
+    assert_eq!(hits[0].fingers[0].finger, F[1]);
+    assert_eq!(hits[0].fingers.len(), 3);
+    assert!(hits[0].score.0 > hits[1].score.0 + 10.0, "{hits:?}");
+    assert!((hits[0].fmr - hits[0].score.fmr()).abs() < 1e-15);
+    assert!(hits.windows(2).all(|w| w[0].score.0 >= w[1].score.0));
+    assert_eq!(names(&hits), brute_force(&g, &probe, &Filter::default()));
+}
+
+#[test]
+fn filters_restrict_and_limit() {
+    let g = gallery(30, 3, 2);
+    let probe = impression(&master(12 * 10 + 2, 40), 77);
+    // Fingers: the mate's finger excluded → the mate is not found by that finger.
+    let only = [F[0], F[1]];
+    let f = Filter { fingers: Some(&only), ..Filter::default() };
+    let hits = g.identify(&probe, &f);
+    assert!(hits.iter().all(|h| h.fingers.iter().all(|fh| only.contains(&fh.finger))));
+    assert_eq!(names(&hits), brute_force(&g, &probe, &f));
+    // Subjects: a roster, with a duplicate and an unknown id.
+    let roster = ["S0012", "S0003", "S0012", "ghost", "S0029"];
+    let f = Filter { subjects: Some(&roster), max_results: 50, ..Filter::default() };
+    let hits = g.identify(&probe, &f);
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[0].subject, "S0012");
+    assert_eq!(names(&hits), brute_force(&g, &probe, &f));
+    // Minimum score (between the mate and the best impostor) and result limit.
+    let all = g.identify(&probe, &Filter { max_results: 2, ..Filter::default() });
+    let f = Filter { min_score: Score((all[0].score.0 + all[1].score.0) / 2.0), max_results: 50, ..Filter::default() };
+    let hits = g.identify(&probe, &f);
+    assert_eq!(hits.iter().map(|h| h.subject.as_str()).collect::<Vec<_>>(), vec!["S0012"]);
+    let f = Filter { max_results: 0, ..Filter::default() };
+    assert!(g.identify(&probe, &f).is_empty());
+    let f = Filter { max_results: 1000, ..Filter::default() };
+    assert_eq!(g.identify(&probe, &f).len(), 30);
+}
+
+#[test]
+fn compaction_keeps_results() {
+    let g = gallery(12, 1, 2);
+    let probe = impression(&master(5 * 10, 40), 5);
+    let before = names(&g.identify(&probe, &Filter::default()));
+    // Churn far past the compaction threshold on every shard.
+    for round in 0..60 {
+        for s in 0..12u64 {
+            g.insert(&format!("S{s:04}"), F[0], &views(s * 10, 2));
+            g.insert(&format!("T{round}_{s}"), F[0], &views(5000 + s, 1));
+            g.remove(&format!("T{round}_{s}"));
+        }
+    }
+    assert_eq!((g.len(), g.subjects()), (24, 12));
+    assert_eq!(names(&g.identify(&probe, &Filter::default())), before);
+}
+
+#[test]
+fn reads_run_while_inserting() {
+    let g = Arc::new(gallery(20, 1, 2));
+    let probe = impression(&master(3 * 10, 40), 9);
+    let writer = {
+        let g = Arc::clone(&g);
+        std::thread::spawn(move || {
+            for s in 100..160u64 {
+                g.insert(&format!("S{s:04}"), F[0], &views(s * 10, 2));
+            }
+        })
+    };
+    for _ in 0..20 {
+        let hits = g.identify(&probe, &Filter::default());
+        assert_eq!(hits[0].subject, "S0003");
+    }
+    writer.join().unwrap();
+    assert_eq!(g.subjects(), 80);
+}
+
+#[test]
+fn gallery_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Gallery>();
+}
