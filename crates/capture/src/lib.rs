@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use ridgegate_core::FingerImage;
 
+pub mod usb;
 pub mod virtual_scanner;
 
 /// Cooperative cancellation flag shared between a capture and whoever may abort it.
@@ -176,6 +177,12 @@ pub static DRIVERS: &[DriverEntry] = &[
         description: "virtual scanner: synthetic fingers (virtual, virtual:synth:SEED) or a folder (virtual:DIR[@DPI])",
         open: virtual_scanner::open_driver,
         discover: virtual_scanner::discover,
+    },
+    DriverEntry {
+        name: "usb",
+        description: "USB scanners (U.are.U 4000B/4500, MS Fingerprint Reader, ...): usb, usb:VID:PID[@BUS.ADDR]",
+        open: usb::open_selector,
+        discover: usb::discover,
     },
 ];
 
