@@ -111,3 +111,8 @@ fn usb_replay_uru4000_4500() {
 fn usb_replay_uru4000_msv2() {
     replay("usb_replay_uru4000_msv2", "uru4000-msv2", 0x045e, 0x00ca, Some(0x51EA_2124));
 }
+
+#[test]
+fn usb_replay_aes3500() {
+    replay("usb_replay_aes3500", "aes3500", 0x08ff, 0x5731, None);
+}

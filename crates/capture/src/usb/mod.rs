@@ -10,7 +10,9 @@
 //! Proof of the drivers: `crates/capture/tests/usb_replay.rs` replays real devices' recorded
 //! traffic through this exact code under `umockdev-run` and compares with the reference images.
 
+pub mod aes3500;
 pub mod fake;
+pub mod imageops;
 pub mod params;
 pub mod protocol;
 pub mod runner;
@@ -56,6 +58,7 @@ pub struct UsbDriver {
 /// All USB drivers compiled in. Discovery matches attached devices against their ID tables.
 pub static USB_DRIVERS: &[&UsbDriver] = &[
     &uru4000::DRIVER,
+    &aes3500::DRIVER,
     // USB_DRIVERS (one line per driver; keep this marker)
 ];
 

@@ -17,3 +17,6 @@ pub const CANCEL_POLL: Duration = Duration::from_millis(50);
 /// Upper bound on requests in one session (the longest known protocol, vfs7552, needs ~5 000):
 /// a device that keeps answering without progress ends in an error instead of a hang.
 pub const MAX_STEPS: usize = 100_000;
+/// Longest single wait of a bulk IN that completes only when a finger is present; the transfer
+/// is re-submitted after it, so cancellation is observed within this time.
+pub const FINGER_POLL: Duration = Duration::from_millis(1000);

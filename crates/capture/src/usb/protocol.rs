@@ -42,6 +42,15 @@ pub enum UsbRequest {
         /// Requested length (must equal what the device's reference driver requests when replaying).
         len: usize,
     },
+    /// Bulk IN that only completes when the user presents a finger (the sensor holds the
+    /// frame back until then). Bounded like [`Wait::Finger`]. Reply: [`UsbReply::Data`] or
+    /// [`UsbReply::TimedOut`].
+    BulkInFinger {
+        /// Endpoint address (0x80 bit set).
+        endpoint: u8,
+        /// Requested length.
+        len: usize,
+    },
     /// Bulk OUT. Reply: [`UsbReply::Written`].
     BulkOut {
         /// Endpoint address.

@@ -103,6 +103,9 @@ fn drive<'scope, 'env>(
             UsbRequest::BulkIn { endpoint, len } => {
                 UsbReply::Data(transport.bulk_in(endpoint, len, params::BULK_TIMEOUT)?)
             }
+            UsbRequest::BulkInFinger { endpoint, len } => {
+                bulk_in_finger(transport, endpoint, len, finger_timeout, cancel)?
+            }
             UsbRequest::BulkOut { endpoint, data } => {
                 UsbReply::Written(transport.bulk_out(endpoint, &data, params::BULK_TIMEOUT)?)
             }
@@ -159,6 +162,29 @@ fn await_interrupt(
                     "driver waits for an interrupt but has no interrupt endpoint".into(),
                 ));
             }
+        }
+    }
+}
+
+/// Bulk IN bounded by the finger timeout, re-submitted every [`params::FINGER_POLL`] so that
+/// cancellation is observed.
+fn bulk_in_finger(
+    transport: &dyn UsbTransport,
+    endpoint: u8,
+    len: usize,
+    finger_timeout: Duration,
+    cancel: &CancelToken,
+) -> Result<UsbReply, CaptureError> {
+    let deadline = Instant::now() + finger_timeout;
+    loop {
+        let now = Instant::now();
+        if cancel.is_cancelled() || now >= deadline {
+            return Ok(UsbReply::TimedOut);
+        }
+        match transport.bulk_in(endpoint, len, (deadline - now).min(params::FINGER_POLL)) {
+            Ok(data) => return Ok(UsbReply::Data(data)),
+            Err(TransportError::Timeout(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
 }
