@@ -116,3 +116,8 @@ fn usb_replay_uru4000_msv2() {
 fn usb_replay_aes3500() {
     replay("usb_replay_aes3500", "aes3500", 0x08ff, 0x5731, None);
 }
+
+#[test]
+fn usb_replay_upektc_img() {
+    replay("usb_replay_upektc_img", "upektc_img", 0x147e, 0x2016, None);
+}

@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod runner;
 pub mod rusb_transport;
 pub mod transport;
+pub mod upektc_img;
 pub mod uru4000;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub struct UsbDriver {
 pub static USB_DRIVERS: &[&UsbDriver] = &[
     &uru4000::DRIVER,
     &aes3500::DRIVER,
+    &upektc_img::DRIVER,
     // USB_DRIVERS (one line per driver; keep this marker)
 ];
 
