@@ -263,8 +263,8 @@ impl UsbProtocol for UpektcImgSession {
                 let n = data.len().min(MAX_RESPONSE - at);
                 self.response[at..at + n].copy_from_slice(&data[..n]);
                 if !self.response_rest {
-                    if data.len() < 8 {
-                        return Err(self.err(format!("runt message of {} bytes", data.len())));
+                    if data.len() < 8 || &data[..4] != b"Ciao" {
+                        return Err(self.err(format!("not a Ciao message: {:02x?}", &data[..data.len().min(8)])));
                     }
                     let size = ((((self.response[5] & 0x0f) as usize) << 8) | self.response[6] as usize) + 9;
                     if size > data.len() {
