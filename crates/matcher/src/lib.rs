@@ -33,7 +33,7 @@ pub mod gallery;
 pub mod params;
 mod search;
 
-pub use gallery::{Filter, FingerHit, Gallery, GalleryError, Hit};
+pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, SearchStats};
 
 use params::*;
 use ridgegate_core::{Score, Template};

@@ -27,7 +27,8 @@ mod shard;
 
 use crate::fusion::finger_score;
 use crate::{Candidate, Probe};
-use params::{MAX_VIEWS, SHARDS};
+use params::{MAX_VIEWS, SHARDS, SHORTLIST_FRACTION, SHORTLIST_MIN, SHORTLIST_PER_RESULT};
+use prefilter::ProbeMap;
 use rayon::prelude::*;
 use ridgegate_core::{FingerPosition, Score, Template};
 use shard::Shard;
@@ -37,6 +38,53 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 #[derive(Debug)]
 pub struct Gallery {
     shards: Vec<RwLock<Shard>>,
+    cascade: Cascade,
+}
+
+/// How many subjects the full matcher compares after the prefilter: the best
+/// `max(min_shortlist, ⌈shortlist_fraction · candidates⌉, per_result · max_results)` by prefilter
+/// score. When that covers every candidate the search is exhaustive. Plain data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cascade {
+    /// Subjects always compared fully (galleries up to this size are searched exhaustively).
+    pub min_shortlist: usize,
+    /// Fraction of the candidate subjects compared fully.
+    pub shortlist_fraction: f64,
+    /// Subjects compared fully per requested result.
+    pub per_result: usize,
+}
+
+impl Cascade {
+    /// No prefilter: every candidate subject goes to the full matcher (the reference answer).
+    pub const EXHAUSTIVE: Cascade = Cascade { min_shortlist: usize::MAX, shortlist_fraction: 1.0, per_result: 0 };
+
+    /// Number of subjects compared fully out of `candidates`, for `max_results` results.
+    pub fn shortlist(&self, candidates: usize, max_results: usize) -> usize {
+        let by_fraction = (self.shortlist_fraction.clamp(0.0, 1.0) * candidates as f64).ceil() as usize;
+        self.min_shortlist.max(by_fraction).max(self.per_result.saturating_mul(max_results)).min(candidates)
+    }
+}
+
+impl Default for Cascade {
+    /// [`params::SHORTLIST_MIN`], [`params::SHORTLIST_FRACTION`], [`params::SHORTLIST_PER_RESULT`].
+    fn default() -> Self {
+        Cascade {
+            min_shortlist: SHORTLIST_MIN,
+            shortlist_fraction: SHORTLIST_FRACTION,
+            per_result: SHORTLIST_PER_RESULT,
+        }
+    }
+}
+
+/// What one identification cost. Plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchStats {
+    /// Templates scored by the prefilter (0 when the search was exhaustive).
+    pub prefiltered: usize,
+    /// Subjects handed to the full matcher.
+    pub shortlisted: usize,
+    /// Full 1:1 comparisons ([`crate::Probe::compare`]) made.
+    pub compared: usize,
 }
 
 /// Restrictions and limits of one identification. `Default`: everyone, every finger, 10 results,
@@ -105,9 +153,19 @@ impl Default for Gallery {
 }
 
 impl Gallery {
-    /// An empty gallery (allocates only the shard table).
+    /// An empty gallery with the default [`Cascade`] (allocates only the shard table).
     pub fn new() -> Self {
-        Gallery { shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect() }
+        Self::with_cascade(Cascade::default())
+    }
+
+    /// An empty gallery whose identifications shortlist by `cascade` (e.g. [`Cascade::EXHAUSTIVE`]).
+    pub fn with_cascade(cascade: Cascade) -> Self {
+        Gallery { shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(), cascade }
+    }
+
+    /// The shortlisting policy of this gallery.
+    pub fn cascade(&self) -> Cascade {
+        self.cascade
     }
 
     /// Stores `templates` as the views of `subject`'s `finger`, replacing any views of that finger
@@ -116,7 +174,32 @@ impl Gallery {
     /// [`Gallery::try_insert`] to be told).
     pub fn insert(&self, subject: &str, finger: FingerPosition, templates: &[Template]) {
         let templates = &templates[..templates.len().min(MAX_VIEWS)];
-        self.write(subject).replace(subject, finger, templates);
+        let codes = codes_of(templates);
+        self.write(subject).replace(subject, finger, templates, &codes);
+    }
+
+    /// Inserts many `(subject, finger, views)` entries at once, as if by [`Gallery::insert`] in
+    /// order (a later entry for the same subject and finger replaces an earlier one). Prefilter
+    /// features are computed in parallel and each shard is locked once: the way to build a
+    /// gallery from the store at start-up.
+    pub fn insert_batch(&self, entries: &[(&str, FingerPosition, &[Template])]) {
+        let prepared: Vec<(usize, Vec<Vec<u16>>)> = entries
+            .par_iter()
+            .with_min_len(64)
+            .map(|(subject, _, templates)| (shard_of(subject), codes_of(&templates[..templates.len().min(MAX_VIEWS)])))
+            .collect();
+        let mut by_shard: Vec<Vec<usize>> = vec![Vec::new(); SHARDS];
+        for (i, (k, _)) in prepared.iter().enumerate() {
+            by_shard[*k].push(i);
+        }
+        by_shard.par_iter().enumerate().filter(|(_, items)| !items.is_empty()).for_each(|(k, items)| {
+            let mut shard = self.shards[k].write().unwrap_or_else(|e| e.into_inner());
+            for &i in items {
+                let (subject, finger, templates) = entries[i];
+                let templates = &templates[..templates.len().min(MAX_VIEWS)];
+                shard.replace(subject, finger, templates, &prepared[i].1);
+            }
+        });
     }
 
     /// Like [`Gallery::insert`], but refuses an empty subject id or too many views, and returns the
@@ -133,7 +216,8 @@ impl Gallery {
         if templates.len() > MAX_VIEWS {
             return Err(GalleryError::TooManyViews { given: templates.len() });
         }
-        Ok(self.write(subject).replace(subject, finger, templates))
+        let codes = codes_of(templates);
+        Ok(self.write(subject).replace(subject, finger, templates, &codes))
     }
 
     /// Removes every template of `subject`; returns how many there were (0 if unknown).
@@ -165,16 +249,81 @@ impl Gallery {
 
     /// Compares `probe` with the gallery and returns up to `filter.max_results` subjects scoring at
     /// least `filter.min_score`, best first (ties by subject id). Thread-safe; uses the rayon pool.
+    ///
+    /// Cost: a prefilter scan of every candidate template (~0.1–0.3 µs each, see
+    /// `benches/identify.rs`), then full comparisons (~10–30 µs each) with every view of the
+    /// shortlisted subjects (see [`Cascade`]); both stages run on the rayon pool.
     pub fn identify(&self, probe: &Template, filter: &Filter<'_>) -> Vec<Hit> {
+        self.identify_with_stats(probe, filter).0
+    }
+
+    /// [`Gallery::identify`], also returning what the search cost.
+    pub fn identify_with_stats(&self, probe: &Template, filter: &Filter<'_>) -> (Vec<Hit>, SearchStats) {
         if filter.max_results == 0 {
-            return Vec::new();
+            return (Vec::new(), SearchStats::default());
         }
         let guards: Vec<RwLockReadGuard<'_, Shard>> = self.shards.iter().map(read).collect();
         let mask = finger_mask(filter.fingers);
-        let candidates = candidate_subjects(&guards, filter.subjects, mask);
+        let mut stats = SearchStats::default();
+        let shortlist = self.shortlist(&guards, probe, filter, mask, &mut stats);
+        stats.shortlisted = shortlist.len();
         let probe_index = Probe::new(probe);
-        let scored = full_scores(&guards, &probe_index, &candidates, mask);
-        rank(&guards, scored, filter)
+        let scored = full_scores(&guards, &probe_index, &shortlist, mask);
+        stats.compared = scored.len();
+        (rank(&guards, scored, filter), stats)
+    }
+
+    /// The subjects the full matcher compares: every candidate if the cascade allows, otherwise
+    /// the best by prefilter score.
+    fn shortlist(
+        &self,
+        guards: &[RwLockReadGuard<'_, Shard>],
+        probe: &Template,
+        filter: &Filter<'_>,
+        mask: u16,
+        stats: &mut SearchStats,
+    ) -> Vec<SubjectRef> {
+        match filter.subjects {
+            Some(_) => {
+                let listed = candidate_subjects(guards, filter.subjects, mask);
+                let keep = self.cascade.shortlist(listed.len(), filter.max_results);
+                if keep >= listed.len() {
+                    return listed;
+                }
+                let map = ProbeMap::new(probe);
+                let mut scored: Vec<(u32, SubjectRef)> = listed
+                    .iter()
+                    .map(|&(k, slot)| {
+                        let sh = &guards[k as usize];
+                        let records = &sh.subjects[slot as usize].records;
+                        let best = records
+                            .iter()
+                            .filter(|&&r| mask & (1 << sh.rec_finger[r as usize]) != 0)
+                            .inspect(|_| stats.prefiltered += 1)
+                            .map(|&r| map.score(sh.features.of(r as usize)))
+                            .max()
+                            .unwrap_or(0);
+                        (best, (k, slot))
+                    })
+                    .collect();
+                best_subjects(&mut scored, keep);
+                scored.into_iter().map(|(_, s)| s).collect()
+            }
+            None => {
+                let total: usize = guards.iter().map(|g| g.subject_count()).sum();
+                let keep = self.cascade.shortlist(total, filter.max_results);
+                if keep >= total {
+                    return candidate_subjects(guards, None, mask);
+                }
+                let map = ProbeMap::new(probe);
+                let per_shard: Vec<(usize, Vec<(u32, SubjectRef)>)> =
+                    guards.par_iter().enumerate().map(|(k, sh)| scan_shard(k, sh, &map, mask, keep)).collect();
+                stats.prefiltered += per_shard.iter().map(|(n, _)| n).sum::<usize>();
+                let mut all: Vec<(u32, SubjectRef)> = per_shard.into_iter().flat_map(|(_, v)| v).collect();
+                best_subjects(&mut all, keep);
+                all.into_iter().map(|(_, s)| s).collect()
+            }
+        }
     }
 
     fn write(&self, subject: &str) -> RwLockWriteGuard<'_, Shard> {
@@ -208,6 +357,51 @@ fn finger_mask(fingers: Option<&[FingerPosition]>) -> u16 {
 
 /// A subject to compare fully: (shard, slot).
 type SubjectRef = (u16, u32);
+
+/// Prefilter codes of each template (computed outside any lock).
+fn codes_of(templates: &[Template]) -> Vec<Vec<u16>> {
+    templates
+        .iter()
+        .map(|t| {
+            let mut c = Vec::new();
+            prefilter::template_codes(t, &mut c);
+            c
+        })
+        .collect()
+}
+
+/// Keeps the `keep` best (highest prefilter score; ties by shard and slot, so deterministic).
+fn best_subjects(v: &mut Vec<(u32, SubjectRef)>, keep: usize) {
+    if v.len() > keep && keep > 0 {
+        v.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+    v.truncate(keep);
+}
+
+/// Prefilter scan of one shard: each subject's best template score (only fingers in `mask`), the
+/// `keep` best subjects of the shard, and how many templates were scored. The hot loop: reads the
+/// subject, finger and code-range columns and the codes arena sequentially; no allocation.
+fn scan_shard(k: usize, sh: &Shard, map: &ProbeMap, mask: u16, keep: usize) -> (usize, Vec<(u32, SubjectRef)>) {
+    // Score + 1 per subject slot, 0 = no template in the mask.
+    let mut best = vec![0u32; sh.subjects.len()];
+    let mut scanned = 0usize;
+    for r in 0..sh.rec_subject.len() {
+        let slot = sh.rec_subject[r];
+        if slot == shard::DEAD || mask & (1 << sh.rec_finger[r]) == 0 {
+            continue;
+        }
+        scanned += 1;
+        let score = map.score(sh.features.of(r)) + 1;
+        let b = &mut best[slot as usize];
+        if score > *b {
+            *b = score;
+        }
+    }
+    let mut out: Vec<(u32, SubjectRef)> =
+        best.iter().enumerate().filter(|(_, s)| **s > 0).map(|(slot, &s)| (s - 1, (k as u16, slot as u32))).collect();
+    best_subjects(&mut out, keep);
+    (scanned, out)
+}
 
 /// Subjects that have at least one record in `mask`, restricted to `subjects` if given.
 fn candidate_subjects(guards: &[RwLockReadGuard<'_, Shard>], subjects: Option<&[&str]>, mask: u16) -> Vec<SubjectRef> {

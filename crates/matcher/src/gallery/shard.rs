@@ -85,7 +85,14 @@ impl Shard {
 
     /// Replaces the views of `subject`'s `finger` by `templates` (at most `MAX_VIEWS`, checked by
     /// the caller). An empty slice just removes that finger. Returns the number of records removed.
-    pub fn replace(&mut self, subject: &str, finger: FingerPosition, templates: &[Template]) -> usize {
+    /// `codes[i]` are the prefilter codes of `templates[i]`.
+    pub fn replace(
+        &mut self,
+        subject: &str,
+        finger: FingerPosition,
+        templates: &[Template],
+        codes: &[Vec<u16>],
+    ) -> usize {
         let code = finger.code();
         let slot = match self.index.get(subject) {
             Some(&s) => s,
@@ -119,8 +126,8 @@ impl Shard {
         });
         self.live -= removed;
         self.dead += removed;
-        for (view, t) in templates.iter().enumerate() {
-            kept.push(self.push_record(slot, code, view as u8, t));
+        for (view, (t, c)) in templates.iter().zip(codes).enumerate() {
+            kept.push(self.push_record(slot, code, view as u8, t, c));
         }
         self.live += templates.len();
         let empty = kept.is_empty();
@@ -152,7 +159,7 @@ impl Shard {
         self.free.push(slot);
     }
 
-    fn push_record(&mut self, slot: u32, finger: u8, view: u8, t: &Template) -> u32 {
+    fn push_record(&mut self, slot: u32, finger: u8, view: u8, t: &Template, codes: &[u16]) -> u32 {
         let r = self.rec_subject.len() as u32;
         self.rec_subject.push(slot);
         self.rec_finger.push(finger);
@@ -166,7 +173,7 @@ impl Shard {
         });
         self.rec_minutiae.push((self.arena.len() as u32, t.minutiae.len() as u32));
         self.arena.extend_from_slice(&t.minutiae);
-        self.features.push(t);
+        self.features.push_codes(codes);
         r
     }
 

@@ -246,3 +246,69 @@ fn gallery_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Gallery>();
 }
+
+#[test]
+fn cascade_keeps_strong_hits_and_counts_its_work() {
+    // 200 subjects × 2 fingers × 2 views; the full matcher sees only 10 % of the subjects.
+    let cascade = Cascade { min_shortlist: 4, shortlist_fraction: 0.1, per_result: 1 };
+    let g = Gallery::with_cascade(cascade);
+    let exhaustive = Gallery::with_cascade(Cascade::EXHAUSTIVE);
+    for s in 0..200u64 {
+        for (fi, &f) in F.iter().enumerate().take(2) {
+            let v = views(s * 10 + fi as u64, 2);
+            g.insert(&format!("S{s:04}"), f, &v);
+            exhaustive.insert(&format!("S{s:04}"), f, &v);
+        }
+    }
+    for s in [3u64, 77, 150, 199] {
+        let probe = impression(&master(s * 10 + 1, 40), 900 + s);
+        let (hits, stats) = g.identify_with_stats(&probe, &Filter::default());
+        let (full, full_stats) = exhaustive.identify_with_stats(&probe, &Filter::default());
+        assert_eq!(stats, SearchStats { prefiltered: 800, shortlisted: 20, compared: 80 });
+        assert_eq!(full_stats, SearchStats { prefiltered: 0, shortlisted: 200, compared: 800 });
+        assert_eq!(names(&full), brute_force(&exhaustive, &probe, &Filter::default()));
+        // Same rank-1 (the mate), same score; every cascade hit is an exhaustive result.
+        assert_eq!(hits[0], full[0]);
+        assert_eq!(hits[0].subject, format!("S{s:04}"));
+        let full_all = exhaustive.identify(&probe, &Filter { max_results: 1000, ..Filter::default() });
+        for h in &hits {
+            assert!(full_all.contains(h), "{h:?}");
+        }
+    }
+    // A roster larger than the shortlist goes through the prefilter too.
+    let roster: Vec<String> = (0..100).map(|s| format!("S{s:04}")).collect();
+    let roster: Vec<&str> = roster.iter().map(String::as_str).collect();
+    let probe = impression(&master(42 * 10, 40), 4);
+    let f = Filter { subjects: Some(&roster), fingers: Some(&F[..1]), ..Filter::default() };
+    let (hits, stats) = g.identify_with_stats(&probe, &f);
+    assert_eq!(stats, SearchStats { prefiltered: 200, shortlisted: 10, compared: 20 });
+    assert_eq!(hits[0].subject, "S0042");
+    assert_eq!(hits[0], exhaustive.identify(&probe, &f)[0]);
+}
+
+#[test]
+fn batch_insert_equals_sequential_inserts() {
+    let seq = Gallery::new();
+    let data: Vec<(String, FingerPosition, Vec<Template>)> = (0..60u64)
+        .map(|i| (format!("S{:04}", i % 25), F[(i % 3) as usize], views(i, 1 + i % 3)))
+        .collect();
+    for (s, f, v) in &data {
+        seq.insert(s, *f, v);
+    }
+    let batch = Gallery::new();
+    let entries: Vec<(&str, FingerPosition, &[Template])> =
+        data.iter().map(|(s, f, v)| (s.as_str(), *f, v.as_slice())).collect();
+    batch.insert_batch(&entries);
+    assert_eq!((batch.len(), batch.subjects()), (seq.len(), seq.subjects()));
+    let probe = impression(&master(7, 40), 3);
+    let f = Filter { max_results: 100, ..Filter::default() };
+    assert_eq!(batch.identify(&probe, &f), seq.identify(&probe, &f));
+}
+
+#[test]
+fn memory_per_template_is_small() {
+    let g = gallery(100, 2, 4);
+    let per = g.memory_bytes() as f64 / g.len() as f64;
+    // 40-minutia templates: 12 B per minutia + 2 B per prefilter edge + columns and ids.
+    assert!(per < 2048.0, "{per} bytes per template");
+}
