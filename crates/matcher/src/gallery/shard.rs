@@ -186,11 +186,11 @@ impl Shard {
         let mut new_index = vec![DEAD; n];
         let mut arena = Vec::with_capacity(self.arena.len());
         let mut w = 0usize;
-        for r in 0..n {
+        for (r, ni) in new_index.iter_mut().enumerate() {
             if self.rec_subject[r] == DEAD {
                 continue;
             }
-            new_index[r] = w as u32;
+            *ni = w as u32;
             let (start, count) = self.rec_minutiae[r];
             self.rec_minutiae[w] = (arena.len() as u32, count);
             arena.extend_from_slice(&self.arena[start as usize..(start + count) as usize]);
