@@ -36,6 +36,8 @@ enum Command {
     Store(cmd::store::Args),
     /// Synthetic fingerprint images (SFinGe-style) or a template-generator timing run.
     Synth(cmd::synth::Args),
+    /// Realism check: synthetic vs real score distributions, EER and minutiae statistics.
+    Realism(cmd::realism::Args),
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
@@ -50,6 +52,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Convert(a) => cmd::convert::run(a),
         Command::Store(a) => cmd::store::run(a),
         Command::Synth(a) => cmd::synth::run(a),
+        Command::Realism(a) => cmd::realism::run(a),
     }
 }
 

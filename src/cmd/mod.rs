@@ -8,5 +8,6 @@ pub mod eval;
 pub mod extract;
 pub mod info;
 pub mod photo;
+pub mod realism;
 pub mod store;
 pub mod synth;

@@ -17,11 +17,13 @@ pub mod master;
 pub mod orientation;
 pub mod params;
 pub mod rng;
+pub mod stats;
 pub mod templates;
 
 pub use impression::Acquisition;
 pub use master::Master;
 pub use orientation::{FingerClass, RidgeModel};
+pub use stats::MinutiaeStats;
 pub use templates::{SyntheticTemplate, finger_templates, synthetic_templates};
 
 use params::{DPI, MASTER_MARGIN, MAX_IMPRESSIONS, MAX_SIDE, MIN_SIDE};
