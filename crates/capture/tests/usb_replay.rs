@@ -121,3 +121,8 @@ fn usb_replay_aes3500() {
 fn usb_replay_upektc_img() {
     replay("usb_replay_upektc_img", "upektc_img", 0x147e, 0x2016, None);
 }
+
+#[test]
+fn usb_replay_elan() {
+    replay("usb_replay_elan", "elan", 0x04f3, 0x0c26, None);
+}

@@ -11,6 +11,8 @@
 //! traffic through this exact code under `umockdev-run` and compares with the reference images.
 
 pub mod aes3500;
+pub mod assembling;
+pub mod elan;
 pub mod fake;
 pub mod imageops;
 pub mod params;
@@ -61,6 +63,7 @@ pub static USB_DRIVERS: &[&UsbDriver] = &[
     &uru4000::DRIVER,
     &aes3500::DRIVER,
     &upektc_img::DRIVER,
+    &elan::DRIVER,
     // USB_DRIVERS (one line per driver; keep this marker)
 ];
 

@@ -51,6 +51,16 @@ pub enum UsbRequest {
         /// Requested length.
         len: usize,
     },
+    /// Bulk IN with its own timeout, where running out of time is an answer (e.g. "finger
+    /// lifted") rather than an error. Reply: [`UsbReply::Data`] or [`UsbReply::TimedOut`].
+    BulkInWithin {
+        /// Endpoint address (0x80 bit set).
+        endpoint: u8,
+        /// Requested length.
+        len: usize,
+        /// How long to wait.
+        timeout: Duration,
+    },
     /// Bulk OUT. Reply: [`UsbReply::Written`].
     BulkOut {
         /// Endpoint address.

@@ -106,6 +106,11 @@ fn drive<'scope, 'env>(
             UsbRequest::BulkInFinger { endpoint, len } => {
                 bulk_in_finger(transport, endpoint, len, finger_timeout, cancel)?
             }
+            UsbRequest::BulkInWithin { endpoint, len, timeout } => match transport.bulk_in(endpoint, len, timeout) {
+                Ok(data) => UsbReply::Data(data),
+                Err(TransportError::Timeout(_)) => UsbReply::TimedOut,
+                Err(e) => return Err(e.into()),
+            },
             UsbRequest::BulkOut { endpoint, data } => {
                 UsbReply::Written(transport.bulk_out(endpoint, &data, params::BULK_TIMEOUT)?)
             }
