@@ -220,9 +220,14 @@ mod tests {
             })
             .collect();
         movement_estimation(&g, &mut frames);
+        // Reference semantics (forward pass): frame k carries the step from frame k to k+1; the
+        // last frame keeps the reverse pass's value and the first is zeroed by the assembly.
+        let deltas: Vec<(i32, i32)> = frames.iter().map(|f| (f.delta_x, f.delta_y)).collect();
+        assert!(deltas[..7].iter().all(|&d| d == (0, step as i32)), "{deltas:?}");
         let a = assemble_frames(&g, &mut frames).unwrap();
-        assert_eq!(a.height, 7 * step + h);
-        assert!(frames[1..].iter().all(|f| f.delta_y.unsigned_abs() == step && f.delta_x == 0), "{frames:?}");
+        assert!(!a.reverse);
+        assert_eq!(a.width, w * 3 / 2);
+        assert_eq!(a.height as i32, 6 * step as i32 + frames[7].delta_y + h as i32);
     }
 
     #[test]
