@@ -210,11 +210,18 @@ mod tests {
     #[test]
     fn recovers_a_constant_swipe_step() {
         let (w, h, step) = (32u32, 12u32, 4u32);
-        let tall: Vec<u8> = (0..w * 60).map(|i| ((i % w) * 7 + (i / w) * 13 + (i / w) * (i / w)) as u8).collect();
+        // Random texture (a perfect match scores "no information" in the reference, so each
+        // frame also gets ±1 sensor noise).
+        let hash = |i: u32| i.wrapping_mul(2_654_435_761).rotate_left(13).wrapping_mul(40_503) >> 24;
+        let tall: Vec<u8> = (0..w * 60).map(|i| hash(i) as u8).collect();
         let g = Geometry { frame_width: w, frame_height: h, image_width: w * 3 / 2 };
         let mut frames: Vec<Frame> = (0..8)
             .map(|k| Frame {
-                pixels: tall[(k * step * w) as usize..((k * step + h) * w) as usize].to_vec(),
+                pixels: tall[(k * step * w) as usize..((k * step + h) * w) as usize]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| v.saturating_add((hash(i as u32 + 7919 * k) & 1) as u8))
+                    .collect(),
                 delta_x: 0,
                 delta_y: 0,
             })
