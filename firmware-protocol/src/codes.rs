@@ -175,3 +175,54 @@ byte_enum! {
         ExecutionFailed = 0xFE,
     }
 }
+
+impl Confirmation {
+    /// What the code means, as a short sentence for logs and error messages.
+    pub const fn meaning(self) -> &'static str {
+        use Confirmation as C;
+        match self {
+            C::Ok => "command executed",
+            C::PacketError => "the module failed to receive the packet",
+            C::NoFinger => "no finger on the sensor",
+            C::CaptureFailed => "fingerprint image capture failed",
+            C::ImageMessy => "image too disorderly to extract features",
+            C::TooFewFeatures => "too few feature points or poor image quality",
+            C::NoMatch => "fingerprints do not match",
+            C::NotFound => "no matching template in the library",
+            C::CombineFailed => "the two char files cannot be combined (different fingers?)",
+            C::BadPage => "page id beyond the library capacity",
+            C::BadTemplate => "template read error or invalid template",
+            C::UploadTemplateFailed => "template upload failed",
+            C::CannotReceive => "the module cannot receive the following data packets",
+            C::UploadImageFailed => "image upload failed",
+            C::DeleteFailed => "deleting the template failed",
+            C::ClearFailed => "clearing the library failed",
+            C::WrongPassword => "wrong password",
+            C::NoValidImage => "no valid primary image in the buffer",
+            C::FlashError => "error writing flash",
+            C::Undefined => "undefined error",
+            C::BadRegister => "invalid register number",
+            C::BadRegisterConfig => "invalid register configuration",
+            C::BadNotepadPage => "wrong notepad page number",
+            C::PortFailure => "communication port failure",
+            C::LibraryFull => "the fingerprint library is full",
+            C::AddressError => "address code error",
+            C::PasswordRequired => "the password must be verified first",
+            C::TemplateEmpty => "the template is empty",
+            C::LibraryEmpty => "the fingerprint library is empty",
+            C::Timeout => "the module timed out",
+            C::AlreadyExists => "the fingerprint already exists",
+            C::SensorError => "sensor hardware error",
+            C::Echo => "echo reply (module alive)",
+            C::Unsupported => "unsupported command",
+            C::HardwareError => "hardware error",
+            C::ExecutionFailed => "command execution failure",
+        }
+    }
+}
+
+impl core::fmt::Display for Confirmation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "0x{:02X} {}", self.to_byte(), self.meaning())
+    }
+}

@@ -7,11 +7,16 @@
 #![no_std]
 
 mod codes;
+mod command;
 mod image;
 mod packet;
 mod sys;
 
 pub use codes::{Confirmation, Instruction};
+pub use command::{
+    Command, CommandError, DataPackets, INDEX_PAGE_LEN, LedColour, LedMode, MAX_RAW_PARAMS, NOTEPAD_PAGE_LEN,
+    NOTEPAD_PAGES, READY_BYTE, Register, data_packets,
+};
 pub use image::{IMAGE_HEIGHT, IMAGE_PACKED_BYTES, IMAGE_WIDTH, PackError, pack_4bit, unpack_4bit};
 pub use packet::{DEFAULT_ADDRESS, DecodeError, Decoder, EncodeError, HEADER, MAX_PAYLOAD, Packet, PacketId, checksum};
 pub use sys::{SYS_PARAMS_LEN, SysParams};

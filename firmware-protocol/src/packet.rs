@@ -109,6 +109,20 @@ impl Packet {
         Ok(Packet { address, pid, len: payload.len() as u16, buf })
     }
 
+    /// Wraps a payload buffer whose first `len` (≤ [`MAX_PAYLOAD`], clamped) bytes are used.
+    pub(crate) fn from_buf(address: u32, pid: PacketId, buf: [u8; MAX_PAYLOAD], len: usize) -> Self {
+        Packet { address, pid, len: len.min(MAX_PAYLOAD) as u16, buf }
+    }
+
+    /// The confirmation code of an acknowledge packet (`None` for other packets, an empty
+    /// payload or an unknown code).
+    pub fn confirmation(&self) -> Option<crate::Confirmation> {
+        match (self.pid, self.payload().first()) {
+            (PacketId::Ack, Some(&b)) => crate::Confirmation::from_byte(b),
+            _ => None,
+        }
+    }
+
     /// Command packet: instruction code followed by its parameters.
     pub fn command(address: u32, code: crate::Instruction, params: &[u8]) -> Result<Self, EncodeError> {
         if params.len() + 1 > MAX_PAYLOAD {

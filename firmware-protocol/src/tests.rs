@@ -124,3 +124,105 @@ proptest! {
         for (a, b) in px.iter().zip(&out) { prop_assert_eq!(a >> 4, b >> 4); }
     }
 }
+
+fn wire(p: &Packet) -> Vec<u8> {
+    let (b, n) = p.to_wire();
+    b[..n].to_vec()
+}
+
+#[test]
+fn typed_commands_match_spec_bytes() {
+    // VfyPwd(0): sum = 01 + 00 + 07 + 13 = 0x1B.
+    assert_eq!(
+        wire(&Command::VfyPwd(0).to_packet(DEFAULT_ADDRESS)),
+        [0xEF, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x07, 0x13, 0, 0, 0, 0, 0x00, 0x1B]
+    );
+    // Search(buffer 1, start 0, 162 pages): LENGTH 8, sum = 1 + 8 + 4 + 1 + 0xA2 = 0xB0.
+    assert_eq!(
+        wire(&Command::Search { buffer: 1, start: 0, count: 162 }.to_packet(DEFAULT_ADDRESS)),
+        [0xEF, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x08, 0x04, 0x01, 0x00, 0x00, 0x00, 0xA2, 0x00, 0xB0]
+    );
+    // R50x handshake, soft reset, GetImageEx and Aura LED (breathing, speed 0x80, blue, 3 cycles):
+    // sum = 01 + 00 + 07 + 35 + 01 + 80 + 02 + 03 = 0xC3.
+    assert_eq!(&wire(&Command::HandShake.to_packet(DEFAULT_ADDRESS))[9..], [0x40, 0x00, 0x44]);
+    assert_eq!(&wire(&Command::SoftRst.to_packet(DEFAULT_ADDRESS))[9..], [0x3D, 0x00, 0x41]);
+    assert_eq!(&wire(&Command::GetImageEx.to_packet(DEFAULT_ADDRESS))[9..], [0x28, 0x00, 0x2C]);
+    let led = Command::AuraLedConfig { mode: LedMode::Breathing, speed: 0x80, colour: LedColour::Blue, cycles: 3 };
+    assert_eq!(&wire(&led.to_packet(DEFAULT_ADDRESS))[7..], [0x00, 0x07, 0x35, 0x01, 0x80, 0x02, 0x03, 0x00, 0xC3]);
+    assert_eq!(READY_BYTE, 0x55);
+}
+
+#[test]
+fn plain_ack_is_twelve_bytes_and_reply_lengths_match_spec() {
+    let ack = Packet::ack(DEFAULT_ADDRESS, Confirmation::NoFinger, &[]).unwrap();
+    assert_eq!(wire(&ack), [0xEF, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00, 0x03, 0x02, 0x00, 0x0C]);
+    assert_eq!(ack.confirmation(), Some(Confirmation::NoFinger));
+    // ReadSysPara reply: LENGTH 0x0013, 28-byte packet.
+    let sys = Packet::ack(DEFAULT_ADDRESS, Confirmation::Ok, &[0; SYS_PARAMS_LEN]).unwrap();
+    assert_eq!(wire(&sys).len(), 28);
+    assert_eq!(&wire(&sys)[7..9], [0x00, 0x13]);
+    // Search reply: LENGTH 0x0007.
+    let n = Command::Search { buffer: 1, start: 0, count: 1 }.reply_len().unwrap();
+    assert_eq!(n + 1 + 2, 7);
+    assert_eq!(Confirmation::WrongPassword.meaning(), "wrong password");
+    assert_eq!(std::format!("{}", Confirmation::NoFinger), "0x02 no finger on the sensor");
+}
+
+#[test]
+fn image_splits_into_288_packets_of_128_bytes() {
+    let data = std::vec![0x5Au8; IMAGE_PACKED_BYTES];
+    let packets: Vec<Packet> = data_packets(DEFAULT_ADDRESS, &data, 128).collect();
+    assert_eq!(packets.len(), 288);
+    assert!(packets[..287].iter().all(|p| p.pid == PacketId::Data && p.payload().len() == 128));
+    assert_eq!(packets[287].pid, PacketId::EndData);
+    assert_eq!(packets.iter().map(|p| p.wire_len()).sum::<usize>(), 288 * 139);
+    let empty: Vec<Packet> = data_packets(1, &[], 32).collect();
+    assert_eq!(empty.len(), 1);
+    assert_eq!(empty[0].pid, PacketId::EndData);
+}
+
+#[test]
+fn command_parse_rejects_bad_input() {
+    assert_eq!(Command::parse(&[]), Err(CommandError::Empty));
+    assert_eq!(Command::parse(&[0x99]), Err(CommandError::UnknownInstruction(0x99)));
+    assert_eq!(Command::parse(&[0x02]), Err(CommandError::BadLength(0x02, 1, 0)));
+    assert_eq!(Command::parse(&[0x35, 9, 0, 1, 0]), Err(CommandError::BadParameter(0x35)));
+}
+
+proptest! {
+    #[test]
+    fn command_parse_never_panics_and_reencodes_exactly(payload in proptest::collection::vec(any::<u8>(), 0..40)) {
+        if let Ok(c) = Command::parse(&payload) {
+            let p = c.to_packet(DEFAULT_ADDRESS);
+            prop_assert_eq!(p.payload(), &payload[..]);
+            prop_assert_eq!(p.pid, PacketId::Command);
+        }
+    }
+
+    #[test]
+    fn data_packets_reassemble(data in proptest::collection::vec(any::<u8>(), 0..2000), size in 1usize..300) {
+        let mut out = Vec::new();
+        let mut n = 0;
+        let total = data_packets(3, &data, size).count();
+        for (i, p) in data_packets(3, &data, size).enumerate() {
+            prop_assert_eq!(p.pid == PacketId::EndData, i + 1 == total);
+            out.extend_from_slice(p.payload());
+            n += 1;
+        }
+        prop_assert_eq!(out, data);
+        prop_assert!(n >= 1);
+    }
+
+    #[test]
+    fn decoder_recovers_after_garbage(garbage in proptest::collection::vec(any::<u8>(), 0..600), cc in 0u8..0x30) {
+        // Arbitrary garbage, then a few idle bytes (a real line gap), then a valid packet: the
+        // packet must come out once whatever half-packet the garbage left in the decoder.
+        let ok = Packet::new(DEFAULT_ADDRESS, PacketId::Ack, &[cc]).unwrap();
+        let mut d = Decoder::new();
+        for &b in &garbage { let _ = d.push(b); }
+        d.reset();
+        let mut got = Vec::new();
+        for b in wire(&ok) { if let Some(r) = d.push(b) { got.push(r); } }
+        prop_assert_eq!(got, std::vec![Ok(ok)]);
+    }
+}
