@@ -223,6 +223,12 @@ pub struct Decoder {
     body_need: usize,
 }
 
+impl core::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Decoder").field("state", &self.state).field("body_len", &self.body_len).finish()
+    }
+}
+
 impl Default for Decoder {
     fn default() -> Self {
         Self::new()

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use ridgegate_core::FingerImage;
 
+pub mod r30x;
 pub mod usb;
 pub mod virtual_scanner;
 
@@ -183,6 +184,12 @@ pub static DRIVERS: &[DriverEntry] = &[
         description: "USB scanners (U.are.U 4000B/4500, MS Fingerprint Reader, ...): usb, usb:VID:PID[@BUS.ADDR]",
         open: usb::open_selector,
         discover: usb::discover,
+    },
+    DriverEntry {
+        name: "serial",
+        description: "EF01 UART modules (ZFM-20, R305, R307, AS608, R50x): serial:PATH[@BAUD], default 57600",
+        open: r30x::open_driver,
+        discover: r30x::discover,
     },
 ];
 

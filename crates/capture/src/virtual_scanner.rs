@@ -641,7 +641,7 @@ fn list_images(dir: &Path) -> Result<Vec<String>, String> {
     if files.is_empty() {
         return Err(format!("folder {} holds no image ({})", dir.display(), IMAGE_EXTENSIONS.join(", ")));
     }
-    files.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    files.sort_by_cached_key(|n| natural_key(n));
     Ok(files)
 }
 
