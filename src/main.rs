@@ -18,6 +18,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // SUBCOMMANDS (one line per subcommand; keep this marker)
+    /// List scanner drivers and attached scanners (USB by ID table, virtual, serial).
+    Devices(cmd::devices::Args),
+    /// Capture one fingerprint image from a scanner: `scan --device usb[:VID:PID] --out f.png`.
+    Scan(cmd::scan::Args),
     /// Degree-photo specification check: `photo check IN.jpg [--annotate out.png] [--json]`.
     Photo(cmd::photo::Args),
     /// Compare two fingerprints (or --pairs FILE) and print calibrated scores.
@@ -43,6 +47,8 @@ enum Command {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         // DISPATCH (one line per subcommand; keep this marker)
+        Command::Devices(a) => cmd::devices::run(a),
+        Command::Scan(a) => cmd::scan::run(a),
         Command::Photo(a) => cmd::photo::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -40,9 +40,14 @@ fn map_err(e: rusb::Error, endpoint: u8, timeout: Duration) -> TransportError {
     }
 }
 
+fn context() -> Result<rusb::Context, TransportError> {
+    rusb::Context::new()
+        .map_err(|e| TransportError::Io(format!("cannot initialise libusb ({e}); is /dev/bus/usb available here?")))
+}
+
 /// Lists all attached USB devices (vendor/product IDs and bus location). Cost: one enumeration.
 pub fn list_devices() -> Result<Vec<UsbAddress>, TransportError> {
-    let ctx = rusb::Context::new().map_err(|e| TransportError::Io(e.to_string()))?;
+    let ctx = context()?;
     let devices = ctx.devices().map_err(|e| TransportError::Io(e.to_string()))?;
     let mut out = Vec::new();
     for d in devices.iter() {
@@ -62,7 +67,7 @@ impl RusbTransport {
     /// Opens the device at `addr` and claims its interface (the first with class 0xFF, else the
     /// first one), detaching a kernel driver if one is bound.
     pub fn open(addr: UsbAddress) -> Result<Self, TransportError> {
-        let ctx = rusb::Context::new().map_err(|e| TransportError::Io(e.to_string()))?;
+        let ctx = context()?;
         let devices = ctx.devices().map_err(|e| TransportError::Io(e.to_string()))?;
         let device = devices
             .iter()
