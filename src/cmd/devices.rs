@@ -13,7 +13,18 @@ pub struct Args {
 
 /// Runs `ridgegate devices`. Never fails for "nothing attached"; prints what was found.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let found = ridgegate_capture::discover_all();
+    // One driver's failing enumeration (e.g. a library that panics when /sys/class/tty is
+    // missing) must not hide the others' devices.
+    let found: Vec<_> = ridgegate_capture::DRIVERS
+        .iter()
+        .map(|entry| {
+            let devices = std::panic::catch_unwind(entry.discover).unwrap_or_else(|_| {
+                eprintln!("{}: device discovery failed; its devices are not listed", entry.name);
+                Vec::new()
+            });
+            (entry, devices)
+        })
+        .collect();
     if args.quiet {
         for (_, devices) in &found {
             for d in devices {
