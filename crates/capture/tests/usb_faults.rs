@@ -240,3 +240,86 @@ proptest! {
         }
     }
 }
+
+/// Answers every transfer with seeded random garbage: random lengths and bytes (sometimes a
+/// plausible header), random stalls, timeouts and disconnects.
+struct FuzzTransport {
+    state: std::sync::Mutex<u64>,
+}
+
+impl FuzzTransport {
+    fn new(seed: u64) -> Self {
+        FuzzTransport { state: std::sync::Mutex::new(seed | 1) }
+    }
+    fn next(&self) -> u64 {
+        let mut s = self.state.lock().unwrap();
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        *s
+    }
+    fn failure(&self) -> Option<TransportError> {
+        match self.next() % 400 {
+            0 => Some(TransportError::Disconnected),
+            1 => Some(TransportError::Stall(0x81)),
+            2 => Some(TransportError::Timeout(Duration::from_millis(1))),
+            3 => Some(TransportError::Io("EPROTO".into())),
+            _ => None,
+        }
+    }
+    fn bytes(&self, max: usize) -> Vec<u8> {
+        // Mostly well-formed lengths so sessions get deep into their state machines.
+        let n = match self.next() % 20 {
+            0 => 0,
+            1 => (self.next() as usize) % (max + 1),
+            _ => max,
+        };
+        let mut v: Vec<u8> = (0..n).map(|_| self.next() as u8).collect();
+        if v.len() >= 4 && self.next() % 3 == 0 {
+            v[..4].copy_from_slice(b"Ciao");
+        }
+        v
+    }
+}
+
+impl ridgegate_capture::usb::transport::UsbTransport for FuzzTransport {
+    fn control_in(&self, _: ControlSetup, len: u16, _: Duration) -> Result<Vec<u8>, TransportError> {
+        self.failure().map_or_else(|| Ok(self.bytes(len as usize)), Err)
+    }
+    fn control_out(&self, _: ControlSetup, data: &[u8], _: Duration) -> Result<usize, TransportError> {
+        self.failure().map_or(Ok(data.len()), Err)
+    }
+    fn bulk_in(&self, _: u8, len: usize, _: Duration) -> Result<Vec<u8>, TransportError> {
+        self.failure().map_or_else(|| Ok(self.bytes(len)), Err)
+    }
+    fn bulk_out(&self, _: u8, data: &[u8], _: Duration) -> Result<usize, TransportError> {
+        self.failure().map_or(Ok(data.len()), Err)
+    }
+    fn interrupt_in(&self, _: u8, len: usize, _: Duration) -> Result<Vec<u8>, TransportError> {
+        std::thread::sleep(Duration::from_millis(1));
+        self.failure().map_or_else(|| Ok(self.bytes(len)), Err)
+    }
+}
+
+/// Every driver, fed garbage by a misbehaving device, ends in an image, a retry or a typed
+/// error within bounded time: no panic, no hang.
+#[test]
+fn every_driver_survives_a_garbage_spewing_device() {
+    for driver in ridgegate_capture::usb::USB_DRIVERS {
+        for seed in 1..=12u64 {
+            let t = Arc::new(FuzzTransport::new(seed * 7919 + driver.name.len() as u64));
+            let mut s = UsbScanner::new(t, driver, &driver.ids[0], "usb:fuzz".into(), SeedSource::fixed(1));
+            let started = Instant::now();
+            let r = s.capture_raw(Duration::from_millis(300), &CancelToken::new());
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{} seed {seed}: took {:?}",
+                driver.name,
+                started.elapsed()
+            );
+            if let Ok(SessionOutcome::Image(img)) = &r {
+                assert_eq!(img.pixels.len(), (img.width * img.height) as usize, "{}", driver.name);
+            }
+        }
+    }
+}
