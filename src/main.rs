@@ -22,6 +22,8 @@ enum Command {
     Devices(cmd::devices::Args),
     /// Capture one fingerprint image from a scanner: `scan --device usb[:VID:PID] --out f.png`.
     Scan(cmd::scan::Args),
+    /// Run the admissions service: desk page, registration/confirmation/gate API (127.0.0.1:8080).
+    Serve(cmd::serve::Args),
     /// Degree-photo specification check: `photo check IN.jpg [--annotate out.png] [--json]`.
     Photo(cmd::photo::Args),
     /// Compare two fingerprints (or --pairs FILE) and print calibrated scores.
@@ -49,6 +51,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         // DISPATCH (one line per subcommand; keep this marker)
         Command::Devices(a) => cmd::devices::run(a),
         Command::Scan(a) => cmd::scan::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
         Command::Photo(a) => cmd::photo::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -11,5 +11,6 @@ pub mod info;
 pub mod photo;
 pub mod realism;
 pub mod scan;
+pub mod serve;
 pub mod store;
 pub mod synth;
