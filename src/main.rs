@@ -24,6 +24,8 @@ enum Command {
     Scan(cmd::scan::Args),
     /// Run the admissions service: desk page, registration/confirmation/gate API (127.0.0.1:8080).
     Serve(cmd::serve::Args),
+    /// Run a simulated scanner on a pseudo-terminal: `simulate r30x [--images DIR]`.
+    Simulate(cmd::simulate::Args),
     /// Degree-photo specification check: `photo check IN.jpg [--annotate out.png] [--json]`.
     Photo(cmd::photo::Args),
     /// Compare two fingerprints (or --pairs FILE) and print calibrated scores.
@@ -52,6 +54,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Devices(a) => cmd::devices::run(a),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
         Command::Photo(a) => cmd::photo::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -639,7 +639,13 @@ pub fn open_driver(rest: &str) -> Result<Box<dyn Scanner>, OpenError> {
 /// [`crate::DriverEntry::discover`] of the `serial` driver: serial ports the OS lists (not
 /// probed: talking to unknown devices could disturb them). Cost: a /sys listing.
 pub fn discover() -> Vec<DeviceInfo> {
-    serialport::available_ports()
+    // serialport's enumeration without libudev walks /sys/class/tty and panics where it is
+    // missing (containers); no listing then, rather than a crash.
+    if cfg!(target_os = "linux") && !std::path::Path::new("/sys/class/tty").is_dir() {
+        return Vec::new();
+    }
+    std::panic::catch_unwind(serialport::available_ports)
+        .unwrap_or_else(|_| Ok(Vec::new()))
         .unwrap_or_default()
         .into_iter()
         .map(|p| DeviceInfo {

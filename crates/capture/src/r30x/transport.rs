@@ -66,7 +66,11 @@ impl SerialTransport {
             .timeout(Duration::from_millis(100))
             .open()
             .map_err(|e| match e.kind() {
-                serialport::ErrorKind::NoDevice => TransportError::Unplugged(format!("{path}: {e}")),
+                serialport::ErrorKind::NoDevice | serialport::ErrorKind::Io(ErrorKind::NotFound) => {
+                    TransportError::Unplugged(format!(
+                        "no serial port {path} ({e}); list ports with `ridgegate devices`"
+                    ))
+                }
                 _ => TransportError::Io(std::io::Error::other(format!("cannot open {path}: {e}"))),
             })?;
         Ok(SerialTransport { port, name: path.to_string() })
