@@ -114,6 +114,19 @@ fn enroll_search_match_and_library_management() {
     assert_eq!(dev.wait_for_image(T, &cancel).unwrap(), None);
     assert_eq!(dev.image_to_char(1).unwrap(), None);
     assert!(dev.match_buffers().unwrap().is_some(), "live finger 0 must match its downloaded template");
+    // DownImage of a captured image, then Img2Tz on it and Match against the template: the module
+    // extracts from what the host sent.
+    control.source().set_next_image(0, 1).unwrap();
+    let img = match dev.capture(T, &cancel).unwrap() {
+        CaptureOutcome::Image(i) => i,
+        other => panic!("{other:?}"),
+    };
+    dev.download_image(&img).unwrap();
+    assert_eq!(dev.image_to_char(1).unwrap(), None);
+    assert!(dev.match_buffers().unwrap().is_some(), "downloaded image of finger 0 must match");
+    // Soft reset answers with the ready byte; the module then still works.
+    dev.soft_reset().unwrap();
+    assert_eq!(dev.template_count().unwrap(), 2);
     // Delete, LED, handshake, empty.
     dev.delete(7, 1).unwrap();
     assert_eq!(dev.used_pages(0).unwrap(), vec![3]);
@@ -122,7 +135,7 @@ fn enroll_search_match_and_library_management() {
     dev.handshake().unwrap();
     dev.empty().unwrap();
     assert_eq!(dev.template_count().unwrap(), 0);
-    assert!(matches!(dev.store(1, 500), Err(R30xError::Module { code: firmware_protocol::Confirmation::BadPage, .. })));
+    assert!(matches!(dev.load(1, 500), Err(R30xError::Module { code: firmware_protocol::Confirmation::BadPage, .. })));
     sim.stop().unwrap();
 }
 
@@ -135,6 +148,16 @@ fn fault_no_finger_gives_retry_after_the_timeout() {
     let out = dev.capture(Duration::from_millis(300), &CancelToken::new()).unwrap();
     assert_eq!(out, CaptureOutcome::Retry(RetryReason::NoFinger));
     assert!(started.elapsed() >= Duration::from_millis(250) && started.elapsed() < Duration::from_secs(3));
+    // Finger held off the sensor through the image source's control: the same retry.
+    control.set_faults(Faults::default());
+    control.source().set_finger_present(false);
+    assert_eq!(
+        dev.capture(Duration::from_millis(200), &CancelToken::new()).unwrap(),
+        CaptureOutcome::Retry(RetryReason::NoFinger)
+    );
+    control.source().set_finger_present(true);
+    assert!(matches!(dev.capture(T, &CancelToken::new()).unwrap(), CaptureOutcome::Image(_)));
+    control.set_faults(Faults { no_finger: true, ..Faults::default() });
     // Cancellation ends the wait early.
     let cancel = CancelToken::new();
     let c = cancel.clone();

@@ -70,6 +70,8 @@ pub struct Reply {
     pub results: Vec<u8>,
     /// Concatenated data packets (only for commands with a module data phase and cc 00).
     pub data: Vec<u8>,
+    /// Bytes that arrived after the answer in the same read (e.g. the ready byte after SoftRst).
+    pub trailing: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,8 +124,11 @@ impl Exchange {
     /// Feeds received bytes. `Ok(Some(reply))` when the exchange is complete (bytes after that
     /// are ignored), `Ok(None)` while more are needed, `Err` on the first protocol violation.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<Reply>, ProtocolError> {
-        for &b in bytes {
+        for (i, &b) in bytes.iter().enumerate() {
             if self.phase == Phase::Done {
+                if let Some(r) = self.reply.as_mut() {
+                    r.trailing.extend_from_slice(&bytes[i..]);
+                }
                 break;
             }
             self.received += 1;
@@ -154,7 +159,8 @@ impl Exchange {
                         }
                     }
                     let more = confirmation == Confirmation::Ok && self.command.module_sends_data();
-                    self.reply = Some(Reply { confirmation, results: results.to_vec(), data: Vec::new() });
+                    self.reply =
+                        Some(Reply { confirmation, results: results.to_vec(), data: Vec::new(), trailing: Vec::new() });
                     self.phase = if more { Phase::Data } else { Phase::Done };
                 }
                 Phase::Data => {

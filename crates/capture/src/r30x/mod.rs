@@ -432,6 +432,51 @@ impl<T: Transport> R30x<T> {
             .map_err(|e| R30xError::InvalidArgument(format!("image from module: {e}")))
     }
 
+    /// DownImage: sends a 256×288 image (packed to 4 bits) into the module's image buffer, e.g.
+    /// to let the module extract features from an image captured elsewhere.
+    pub fn download_image(&mut self, image: &FingerImage) -> Result<(), R30xError> {
+        if (image.width() as usize, image.height() as usize) != (IMAGE_WIDTH, IMAGE_HEIGHT) {
+            return Err(R30xError::InvalidArgument(format!(
+                "image is {}x{}, the module takes {IMAGE_WIDTH}x{IMAGE_HEIGHT}",
+                image.width(),
+                image.height()
+            )));
+        }
+        let mut packed = vec![0u8; IMAGE_PACKED_BYTES];
+        firmware_protocol::pack_4bit(image.pixels(), &mut packed)
+            .map_err(|e| R30xError::InvalidArgument(format!("image packing: {e}")))?;
+        self.send_data(Command::DownImage, &packed)
+    }
+
+    /// Sends `command`, and after its ACK (cc 00) `data` in packets of the module's packet size.
+    fn send_data(&mut self, command: Command, data: &[u8]) -> Result<(), R30xError> {
+        self.ok(command)?;
+        let size = self.params.packet_size().unwrap_or(128);
+        let x = Exchange::new(self.config.address, command, 0);
+        for p in data_packets(self.config.address, data, size) {
+            let (b, n) = p.to_wire();
+            self.transport.write_all(&b[..n]).map_err(|e| R30xError::from_transport(e, &x))?;
+        }
+        Ok(())
+    }
+
+    /// SoftRst (R50x): resets the module and waits up to the read timeout for its ready byte 0x55.
+    pub fn soft_reset(&mut self) -> Result<(), R30xError> {
+        let reply = self.ok(Command::SoftRst)?;
+        let mut b = [0u8; 1];
+        if let Some(&first) = reply.trailing.first() {
+            b[0] = first;
+        } else {
+            let x = Exchange::new(self.config.address, Command::SoftRst, 0);
+            self.transport.read(&mut b, self.config.read_timeout).map_err(|e| R30xError::from_transport(e, &x))?;
+        }
+        if b[0] == firmware_protocol::READY_BYTE {
+            Ok(())
+        } else {
+            Err(R30xError::Protocol { command: Instruction::SoftRst, error: ProtocolError::UnknownConfirmation(b[0]) })
+        }
+    }
+
     /// Img2Tz: extracts features of the image buffer into char buffer `buffer`.
     /// `Ok(Some(LowQuality))` when the module finds the image too messy (06) or too poor (07).
     pub fn image_to_char(&mut self, buffer: u8) -> Result<Option<RetryReason>, R30xError> {
@@ -516,14 +561,7 @@ impl<T: Transport> R30x<T> {
                 params::MAX_CHAR_FILE
             )));
         }
-        self.ok(Command::DownChar { buffer })?;
-        let size = self.params.packet_size().unwrap_or(128);
-        let x = Exchange::new(self.config.address, Command::DownChar { buffer }, 0);
-        for p in data_packets(self.config.address, data, size) {
-            let (b, n) = p.to_wire();
-            self.transport.write_all(&b[..n]).map_err(|e| R30xError::from_transport(e, &x))?;
-        }
-        Ok(())
+        self.send_data(Command::DownChar { buffer }, data)
     }
 
     /// Older ZFM LED on/off (0x50/0x51); R50x modules use [`aura_led`](Self::aura_led).
@@ -729,6 +767,32 @@ mod tests {
         };
         assert_eq!((img.width(), img.height()), (256, 288));
         assert_eq!(&img.pixels()[..4], &[0, 0, 0, 17]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever a broken or hostile device sends, every call ends in a value or a typed error.
+        #[test]
+        fn garbage_from_the_device_never_panics(
+            chunks in proptest::collection::vec(
+                proptest::option::weighted(0.95, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)),
+                0..12,
+            ),
+            with_valid_start in proptest::prelude::any::<bool>(),
+        ) {
+            let mut t = MemoryTransport::default();
+            if with_valid_start {
+                t.incoming.push_back(Some(sys_reply()));
+            }
+            t.incoming.extend(chunks);
+            if let Ok(mut d) = R30x::connect(t, fast(), "memory".into()) {
+                let _ = d.template_count();
+                let _ = d.capture(Duration::from_millis(5), &CancelToken::new());
+                let _ = d.upload_char(1);
+                let _ = d.search(1, 0, 10, false);
+                let _ = d.soft_reset();
+            }
+        }
     }
 
     #[test]

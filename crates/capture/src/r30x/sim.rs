@@ -476,7 +476,9 @@ impl SimModule {
         if faults.bad_quality {
             self.control.source().push(Step::LowQualityImage);
         }
-        let shot = self.source.capture(Duration::from_secs(5), &CancelToken::new());
+        // Zero timeout: a module answers GenImg at once; a finger held off the sensor through
+        // the source's control (`set_finger_present(false)`) reads as "no finger".
+        let shot = self.source.capture(Duration::ZERO, &CancelToken::new());
         let img = match shot {
             Ok(CaptureOutcome::Image(img)) => img,
             Ok(CaptureOutcome::Retry(_)) => return self.ack(Confirmation::NoFinger, &[]),
