@@ -12,6 +12,7 @@
 
 pub mod aes3500;
 pub mod assembling;
+pub mod egis0570;
 pub mod elan;
 pub mod fake;
 pub mod imageops;
@@ -64,6 +65,7 @@ pub static USB_DRIVERS: &[&UsbDriver] = &[
     &aes3500::DRIVER,
     &upektc_img::DRIVER,
     &elan::DRIVER,
+    &egis0570::DRIVER,
     // USB_DRIVERS (one line per driver; keep this marker)
 ];
 

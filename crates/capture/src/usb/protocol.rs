@@ -82,6 +82,10 @@ pub enum UsbRequest {
     /// Next packet of the interrupt listener ([`UsbProtocol::interrupt_endpoint`]).
     /// Reply: [`UsbReply::Data`] or [`UsbReply::TimedOut`].
     AwaitInterrupt(Wait),
+    /// For drivers that poll for the finger with ordinary transfers: asks whether the finger
+    /// wait is over. The first call starts the capture timeout. Reply: [`UsbReply::Slept`]
+    /// (keep polling) or [`UsbReply::TimedOut`] (timeout passed or capture cancelled).
+    FingerPoll,
     /// Pause (protocol-mandated settle times). Reply: [`UsbReply::Slept`].
     Sleep(Duration),
 }

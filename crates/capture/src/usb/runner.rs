@@ -76,6 +76,7 @@ fn drive<'scope, 'env>(
     let mut reply = UsbReply::Start;
     let mut background: Option<std::thread::ScopedJoinHandle<'scope, Result<Vec<u8>, TransportError>>> = None;
     let mut steps = 0usize;
+    let mut finger_deadline: Option<Instant> = None;
     loop {
         steps += 1;
         if steps > params::MAX_STEPS {
@@ -131,6 +132,10 @@ fn drive<'scope, 'env>(
                 UsbReply::Data(data)
             }
             UsbRequest::AwaitInterrupt(wait) => await_interrupt(irq, wait, finger_timeout, cancel)?,
+            UsbRequest::FingerPoll => {
+                let deadline = *finger_deadline.get_or_insert_with(|| Instant::now() + finger_timeout);
+                if cancel.is_cancelled() || Instant::now() >= deadline { UsbReply::TimedOut } else { UsbReply::Slept }
+            }
             UsbRequest::Sleep(d) => {
                 std::thread::sleep(d);
                 UsbReply::Slept
