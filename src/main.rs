@@ -26,6 +26,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Run a simulated scanner on a pseudo-terminal: `simulate r30x [--images DIR]`.
     Simulate(cmd::simulate::Args),
+    /// 1:N search: `identify PROBE --gallery DIR|FILE [--top K] [--threshold S]`, NBIS-style output.
+    Identify(cmd::identify::Args),
     /// Degree-photo specification check: `photo check IN.jpg [--annotate out.png] [--json]`.
     Photo(cmd::photo::Args),
     /// Compare two fingerprints (or --pairs FILE) and print calibrated scores.
@@ -55,6 +57,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Identify(a) => cmd::identify::run(a),
         Command::Photo(a) => cmd::photo::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Eval(a) => cmd::eval::run(a),

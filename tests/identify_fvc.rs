@@ -146,7 +146,7 @@ fn gallery_ranks_like_the_exhaustive_matcher_on_fvc() {
     );
 
     // 2. Prefilter engaged: only 10 % of the subjects reach the full matcher.
-    let forced = Cascade { min_shortlist: 0, shortlist_fraction: 0.10, per_result: 0 };
+    let forced = Cascade { exhaustive_up_to: 0, shortlist_fraction: 0.10, per_result: 0, ..Cascade::default() };
     let cascade_hits = search_all(&build(forced), &samples);
     let (mut same_rank1, mut same_top) = (0, 0);
     let mut lost = Vec::new();

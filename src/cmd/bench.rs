@@ -27,12 +27,15 @@ pub enum BenchCommand {
         #[arg(long)]
         dpi: Option<u16>,
     },
+    /// 1:N identification on a synthetic gallery: build rate, memory, latency percentiles, throughput.
+    Identify(super::identify::BenchArgs),
 }
 
 /// Runs `ridgegate bench …`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         BenchCommand::Extract { dbs, dpi } => bench_extract(&dbs, dpi),
+        BenchCommand::Identify(a) => super::identify::bench(a),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod devices;
 pub mod eval;
 pub mod extract;
+pub mod identify;
 pub mod info;
 pub mod photo;
 pub mod realism;

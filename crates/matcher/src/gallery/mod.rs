@@ -27,7 +27,10 @@ mod shard;
 
 use crate::fusion::finger_score;
 use crate::{Candidate, Probe};
-use params::{MAX_VIEWS, SHARDS, SHORTLIST_FRACTION, SHORTLIST_MIN, SHORTLIST_PER_RESULT};
+use params::{
+    EXHAUSTIVE_UP_TO, MAX_VIEWS, RESCORE_FRACTION, RESCORE_PER_SHORTLISTED, SHARDS, SHORTLIST_FRACTION,
+    SHORTLIST_PER_RESULT,
+};
 use prefilter::ProbeMap;
 use rayon::prelude::*;
 use ridgegate_core::{FingerPosition, Score, Template};
@@ -41,37 +44,60 @@ pub struct Gallery {
     cascade: Cascade,
 }
 
-/// How many subjects the full matcher compares after the prefilter: the best
-/// `max(min_shortlist, ⌈shortlist_fraction · candidates⌉, per_result · max_results)` by prefilter
-/// score. When that covers every candidate the search is exhaustive. Plain data.
+/// How many subjects the full matcher compares after the prefilter. Searches over at most
+/// `exhaustive_up_to` candidate subjects (exam-hall rosters, small galleries) compare every
+/// candidate: exactly the exhaustive answer. Larger searches compare the best
+/// `max(⌈shortlist_fraction · candidates⌉, per_result · max_results)` subjects by prefilter score,
+/// every view of each. Plain data.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cascade {
-    /// Subjects always compared fully (galleries up to this size are searched exhaustively).
-    pub min_shortlist: usize,
-    /// Fraction of the candidate subjects compared fully.
+    /// Searches over this many candidate subjects or fewer are exhaustive.
+    pub exhaustive_up_to: usize,
+    /// Fraction of the candidate subjects compared fully in larger searches.
     pub shortlist_fraction: f64,
-    /// Subjects compared fully per requested result.
+    /// Subjects compared fully per requested result in larger searches.
     pub per_result: usize,
+    /// Fraction of the candidate templates that prefilter stage 1 passes to stage 2…
+    pub rescore_fraction: f64,
+    /// …and at least this many per subject finally shortlisted.
+    pub rescore_per_shortlisted: usize,
 }
 
 impl Cascade {
     /// No prefilter: every candidate subject goes to the full matcher (the reference answer).
-    pub const EXHAUSTIVE: Cascade = Cascade { min_shortlist: usize::MAX, shortlist_fraction: 1.0, per_result: 0 };
+    pub const EXHAUSTIVE: Cascade = Cascade {
+        exhaustive_up_to: usize::MAX,
+        shortlist_fraction: 1.0,
+        per_result: 0,
+        rescore_fraction: 1.0,
+        rescore_per_shortlisted: 0,
+    };
 
     /// Number of subjects compared fully out of `candidates`, for `max_results` results.
     pub fn shortlist(&self, candidates: usize, max_results: usize) -> usize {
+        if candidates <= self.exhaustive_up_to {
+            return candidates;
+        }
         let by_fraction = (self.shortlist_fraction.clamp(0.0, 1.0) * candidates as f64).ceil() as usize;
-        self.min_shortlist.max(by_fraction).max(self.per_result.saturating_mul(max_results)).min(candidates)
+        by_fraction.max(self.per_result.saturating_mul(max_results)).clamp(1, candidates)
+    }
+
+    /// Number of templates stage 1 passes to stage 2, out of `templates`, for `shortlist` subjects.
+    pub fn rescore(&self, templates: usize, shortlist: usize) -> usize {
+        let by_fraction = (self.rescore_fraction.clamp(0.0, 1.0) * templates as f64).ceil() as usize;
+        by_fraction.max(self.rescore_per_shortlisted.saturating_mul(shortlist)).min(templates)
     }
 }
 
 impl Default for Cascade {
-    /// [`params::SHORTLIST_MIN`], [`params::SHORTLIST_FRACTION`], [`params::SHORTLIST_PER_RESULT`].
+    /// [`params::EXHAUSTIVE_UP_TO`], [`params::SHORTLIST_FRACTION`], [`params::SHORTLIST_PER_RESULT`].
     fn default() -> Self {
         Cascade {
-            min_shortlist: SHORTLIST_MIN,
+            exhaustive_up_to: EXHAUSTIVE_UP_TO,
             shortlist_fraction: SHORTLIST_FRACTION,
             per_result: SHORTLIST_PER_RESULT,
+            rescore_fraction: RESCORE_FRACTION,
+            rescore_per_shortlisted: RESCORE_PER_SHORTLISTED,
         }
     }
 }
@@ -79,8 +105,10 @@ impl Default for Cascade {
 /// What one identification cost. Plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchStats {
-    /// Templates scored by the prefilter (0 when the search was exhaustive).
+    /// Templates scored by prefilter stage 1, the bag of edges (0 when the search was exhaustive).
     pub prefiltered: usize,
+    /// Templates rescored by prefilter stage 2, rotation consensus.
+    pub rescored: usize,
     /// Subjects handed to the full matcher.
     pub shortlisted: usize,
     /// Full 1:1 comparisons ([`crate::Probe::compare`]) made.
@@ -174,8 +202,8 @@ impl Gallery {
     /// [`Gallery::try_insert`] to be told).
     pub fn insert(&self, subject: &str, finger: FingerPosition, templates: &[Template]) {
         let templates = &templates[..templates.len().min(MAX_VIEWS)];
-        let codes = codes_of(templates);
-        self.write(subject).replace(subject, finger, templates, &codes);
+        let features = features_of(templates);
+        self.write(subject).replace(subject, finger, templates, &features);
     }
 
     /// Inserts many `(subject, finger, views)` entries at once, as if by [`Gallery::insert`] in
@@ -183,10 +211,12 @@ impl Gallery {
     /// features are computed in parallel and each shard is locked once: the way to build a
     /// gallery from the store at start-up.
     pub fn insert_batch(&self, entries: &[(&str, FingerPosition, &[Template])]) {
-        let prepared: Vec<(usize, Vec<Vec<u16>>)> = entries
+        let prepared: Vec<(usize, Vec<shard::Features>)> = entries
             .par_iter()
             .with_min_len(64)
-            .map(|(subject, _, templates)| (shard_of(subject), codes_of(&templates[..templates.len().min(MAX_VIEWS)])))
+            .map(|(subject, _, templates)| {
+                (shard_of(subject), features_of(&templates[..templates.len().min(MAX_VIEWS)]))
+            })
             .collect();
         let mut by_shard: Vec<Vec<usize>> = vec![Vec::new(); SHARDS];
         for (i, (k, _)) in prepared.iter().enumerate() {
@@ -194,6 +224,13 @@ impl Gallery {
         }
         by_shard.par_iter().enumerate().filter(|(_, items)| !items.is_empty()).for_each(|(k, items)| {
             let mut shard = self.shards[k].write().unwrap_or_else(|e| e.into_inner());
+            let (mut records, mut minutiae, mut codes) = (0, 0, 0);
+            for &i in items {
+                records += prepared[i].1.len();
+                minutiae += entries[i].2.iter().take(MAX_VIEWS).map(|t| t.minutiae.len()).sum::<usize>();
+                codes += prepared[i].1.iter().map(|f| f.0.len()).sum::<usize>();
+            }
+            shard.reserve_exact(items.len(), records, minutiae, codes);
             for &i in items {
                 let (subject, finger, templates) = entries[i];
                 let templates = &templates[..templates.len().min(MAX_VIEWS)];
@@ -216,8 +253,8 @@ impl Gallery {
         if templates.len() > MAX_VIEWS {
             return Err(GalleryError::TooManyViews { given: templates.len() });
         }
-        let codes = codes_of(templates);
-        Ok(self.write(subject).replace(subject, finger, templates, &codes))
+        let features = features_of(templates);
+        Ok(self.write(subject).replace(subject, finger, templates, &features))
     }
 
     /// Removes every template of `subject`; returns how many there were (0 if unknown).
@@ -274,7 +311,8 @@ impl Gallery {
     }
 
     /// The subjects the full matcher compares: every candidate if the cascade allows, otherwise
-    /// the best by prefilter score.
+    /// stage 1 (bag of edges) over every candidate template, stage 2 (rotation consensus) over
+    /// stage 1's best, and the best subjects by stage 2.
     fn shortlist(
         &self,
         guards: &[RwLockReadGuard<'_, Shard>],
@@ -283,7 +321,8 @@ impl Gallery {
         mask: u16,
         stats: &mut SearchStats,
     ) -> Vec<SubjectRef> {
-        match filter.subjects {
+        let in_mask = |sh: &Shard, r: u32| mask & (1 << sh.rec_finger[r as usize]) != 0;
+        let (stage1, keep) = match filter.subjects {
             Some(_) => {
                 let listed = candidate_subjects(guards, filter.subjects, mask);
                 let keep = self.cascade.shortlist(listed.len(), filter.max_results);
@@ -291,23 +330,25 @@ impl Gallery {
                     return listed;
                 }
                 let map = ProbeMap::new(probe);
-                let mut scored: Vec<(u32, SubjectRef)> = listed
+                let records: Vec<RecordRef> = listed
                     .iter()
-                    .map(|&(k, slot)| {
+                    .flat_map(|&(k, slot)| {
                         let sh = &guards[k as usize];
-                        let records = &sh.subjects[slot as usize].records;
-                        let best = records
+                        sh.subjects[slot as usize]
+                            .records
                             .iter()
-                            .filter(|&&r| mask & (1 << sh.rec_finger[r as usize]) != 0)
-                            .inspect(|_| stats.prefiltered += 1)
-                            .map(|&r| map.score(sh.features.of(r as usize)))
-                            .max()
-                            .unwrap_or(0);
-                        (best, (k, slot))
+                            .filter(move |&&r| in_mask(sh, r))
+                            .map(move |&r| (k, r))
                     })
                     .collect();
-                best_subjects(&mut scored, keep);
-                scored.into_iter().map(|(_, s)| s).collect()
+                let rescore = self.cascade.rescore(records.len(), keep);
+                let mut scored: Vec<(u32, RecordRef)> = records
+                    .iter()
+                    .map(|&(k, r)| (map.bag_score(guards[k as usize].features.codes(r as usize)), (k, r)))
+                    .collect();
+                stats.prefiltered = scored.len();
+                best_of(&mut scored, rescore);
+                ((map, scored), keep)
             }
             None => {
                 let total: usize = guards.iter().map(|g| g.subject_count()).sum();
@@ -315,15 +356,33 @@ impl Gallery {
                 if keep >= total {
                     return candidate_subjects(guards, None, mask);
                 }
+                let templates: usize = guards.iter().map(|g| g.live).sum();
+                let rescore = self.cascade.rescore(templates, keep);
                 let map = ProbeMap::new(probe);
-                let per_shard: Vec<(usize, Vec<(u32, SubjectRef)>)> =
-                    guards.par_iter().enumerate().map(|(k, sh)| scan_shard(k, sh, &map, mask, keep)).collect();
-                stats.prefiltered += per_shard.iter().map(|(n, _)| n).sum::<usize>();
-                let mut all: Vec<(u32, SubjectRef)> = per_shard.into_iter().flat_map(|(_, v)| v).collect();
-                best_subjects(&mut all, keep);
-                all.into_iter().map(|(_, s)| s).collect()
+                let per_shard: Vec<(usize, Vec<(u32, RecordRef)>)> =
+                    guards.par_iter().enumerate().map(|(k, sh)| scan_shard(k, sh, &map, mask, rescore)).collect();
+                stats.prefiltered = per_shard.iter().map(|(n, _)| n).sum::<usize>();
+                let mut scored: Vec<(u32, RecordRef)> = per_shard.into_iter().flat_map(|(_, v)| v).collect();
+                best_of(&mut scored, rescore);
+                ((map, scored), keep)
             }
-        }
+        };
+        let (map, records) = stage1;
+        stats.rescored = records.len();
+        // Stage 2 on stage 1's best; a subject's score is its best template's.
+        let mut by_subject: Vec<(u32, SubjectRef)> = records
+            .par_iter()
+            .with_min_len(64)
+            .map(|&(_, (k, r))| {
+                let sh = &guards[k as usize];
+                let score = map.rotation_score(sh.features.codes(r as usize), sh.features.headings(r as usize));
+                (score, (k, sh.rec_subject[r as usize]))
+            })
+            .collect();
+        by_subject.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        by_subject.dedup_by_key(|e| e.1);
+        best_of(&mut by_subject, keep);
+        by_subject.into_iter().map(|(_, s)| s).collect()
     }
 
     fn write(&self, subject: &str) -> RwLockWriteGuard<'_, Shard> {
@@ -358,48 +417,42 @@ fn finger_mask(fingers: Option<&[FingerPosition]>) -> u16 {
 /// A subject to compare fully: (shard, slot).
 type SubjectRef = (u16, u32);
 
-/// Prefilter codes of each template (computed outside any lock).
-fn codes_of(templates: &[Template]) -> Vec<Vec<u16>> {
+/// Prefilter features of each template (computed outside any lock).
+fn features_of(templates: &[Template]) -> Vec<shard::Features> {
     templates
         .iter()
         .map(|t| {
-            let mut c = Vec::new();
-            prefilter::template_codes(t, &mut c);
-            c
+            let (mut codes, mut headings) = (Vec::new(), Vec::new());
+            prefilter::template_features(t, &mut codes, &mut headings);
+            (codes, headings)
         })
         .collect()
 }
 
-/// Keeps the `keep` best (highest prefilter score; ties by shard and slot, so deterministic).
-fn best_subjects(v: &mut Vec<(u32, SubjectRef)>, keep: usize) {
+/// A stored template: (shard, record).
+type RecordRef = (u16, u32);
+
+/// Keeps the `keep` best (highest score; ties by reference, so deterministic), unordered.
+fn best_of<T: Ord + Copy>(v: &mut Vec<(u32, T)>, keep: usize) {
     if v.len() > keep && keep > 0 {
         v.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     }
     v.truncate(keep);
 }
 
-/// Prefilter scan of one shard: each subject's best template score (only fingers in `mask`), the
-/// `keep` best subjects of the shard, and how many templates were scored. The hot loop: reads the
-/// subject, finger and code-range columns and the codes arena sequentially; no allocation.
-fn scan_shard(k: usize, sh: &Shard, map: &ProbeMap, mask: u16, keep: usize) -> (usize, Vec<(u32, SubjectRef)>) {
-    // Score + 1 per subject slot, 0 = no template in the mask.
-    let mut best = vec![0u32; sh.subjects.len()];
-    let mut scanned = 0usize;
+/// Prefilter stage 1 over one shard: the `keep` best templates (fingers in `mask`) by bag score,
+/// and how many templates were scored. The hot loop reads the subject, finger and range columns
+/// and the codes arena sequentially; one allocation per shard.
+fn scan_shard(k: usize, sh: &Shard, map: &ProbeMap, mask: u16, keep: usize) -> (usize, Vec<(u32, RecordRef)>) {
+    let mut out: Vec<(u32, RecordRef)> = Vec::with_capacity(sh.live);
     for r in 0..sh.rec_subject.len() {
-        let slot = sh.rec_subject[r];
-        if slot == shard::DEAD || mask & (1 << sh.rec_finger[r]) == 0 {
+        if sh.rec_subject[r] == shard::DEAD || mask & (1 << sh.rec_finger[r]) == 0 {
             continue;
         }
-        scanned += 1;
-        let score = map.score(sh.features.of(r)) + 1;
-        let b = &mut best[slot as usize];
-        if score > *b {
-            *b = score;
-        }
+        out.push((map.bag_score(sh.features.codes(r)), (k as u16, r as u32)));
     }
-    let mut out: Vec<(u32, SubjectRef)> =
-        best.iter().enumerate().filter(|(_, s)| **s > 0).map(|(slot, &s)| (s - 1, (k as u16, slot as u32))).collect();
-    best_subjects(&mut out, keep);
+    let scanned = out.len();
+    best_of(&mut out, keep);
     (scanned, out)
 }
 

@@ -14,17 +14,21 @@ pub const COMPACT_DEAD_FRACTION: f64 = 0.25;
 /// …and this absolute count (small shards are not worth rebuilding).
 pub const COMPACT_MIN_DEAD: usize = 256;
 
-/// Cascade default: the full matcher always sees at least this many subjects (the best by
-/// prefilter score); galleries (or rosters) up to this size are therefore searched exhaustively.
-/// Measured on the 640 FVC templates (see `tests/identify_fvc.rs`): near-tie genuine matches
-/// (score 20–35, an impostor within a point) sit anywhere in the prefilter order, so exact
-/// rank-1/top-10 at that size needs the whole gallery.
-pub const SHORTLIST_MIN: usize = 1024;
-/// Cascade default: …and at least this fraction of the candidate subjects. On FVC every hit
-/// scoring ≥ 40 was within the best 9 % by prefilter score (56 of 639).
-pub const SHORTLIST_FRACTION: f64 = 0.02;
-/// Cascade default: …and at least this many subjects per requested result.
-pub const SHORTLIST_PER_RESULT: usize = 32;
+/// Cascade default: searches over at most this many subjects skip the prefilter and compare every
+/// candidate fully (exact). Measured on the 640 FVC templates (`tests/identify_fvc.rs`): near-tie
+/// genuine matches (score 20–35, an impostor within a point) sit anywhere in the prefilter order,
+/// so exact rank-1/top-10 at that size needs the whole gallery; it costs ~0.1 s per 1000 subjects.
+pub const EXHAUSTIVE_UP_TO: usize = 1024;
+/// Cascade default: larger searches compare fully this fraction of the subjects, the best by
+/// prefilter score…
+pub const SHORTLIST_FRACTION: f64 = 0.01;
+/// …and at least this many subjects per requested result.
+pub const SHORTLIST_PER_RESULT: usize = 16;
+/// Cascade default: stage 1 (bag of edges) passes this fraction of the candidate templates to
+/// stage 2 (rotation consensus). On FVC every hit ≥ 40 was within stage 1's best 9 %.
+pub const RESCORE_FRACTION: f64 = 0.15;
+/// …and at least this many templates per subject finally shortlisted.
+pub const RESCORE_PER_SHORTLISTED: usize = 8;
 
 /// Prefilter: minutiae used per template (best by quality).
 pub const PREFILTER_POINTS: usize = 64;
@@ -39,3 +43,6 @@ pub const PREFILTER_MAX_LENGTH: f32 = 180.0;
 pub const PREFILTER_LENGTH_BIN: f32 = 6.0;
 /// Prefilter: bins per full turn for the two relative minutia directions (10° each).
 pub const PREFILTER_ANGLE_BINS: usize = 36;
+/// Prefilter stage 2: bins per full turn for edge headings and finger rotation (11.25° each; the
+/// vote takes the best rotation bin with its two neighbours). At most 32.
+pub const PREFILTER_HEADING_BINS: usize = 32;

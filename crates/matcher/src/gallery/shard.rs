@@ -4,6 +4,9 @@
 
 use super::params::{COMPACT_DEAD_FRACTION, COMPACT_MIN_DEAD};
 use super::prefilter::FeatureStore;
+
+/// Prefilter features of one template: (codes, headings).
+pub(crate) type Features = (Vec<u16>, Vec<u8>);
 use ridgegate_core::{FingerPosition, Minutia, Template};
 use std::collections::HashMap;
 
@@ -85,13 +88,13 @@ impl Shard {
 
     /// Replaces the views of `subject`'s `finger` by `templates` (at most `MAX_VIEWS`, checked by
     /// the caller). An empty slice just removes that finger. Returns the number of records removed.
-    /// `codes[i]` are the prefilter codes of `templates[i]`.
+    /// `features[i]` are the prefilter (codes, headings) of `templates[i]`.
     pub fn replace(
         &mut self,
         subject: &str,
         finger: FingerPosition,
         templates: &[Template],
-        codes: &[Vec<u16>],
+        features: &[Features],
     ) -> usize {
         let code = finger.code();
         let slot = match self.index.get(subject) {
@@ -126,8 +129,8 @@ impl Shard {
         });
         self.live -= removed;
         self.dead += removed;
-        for (view, (t, c)) in templates.iter().zip(codes).enumerate() {
-            kept.push(self.push_record(slot, code, view as u8, t, c));
+        for (view, (t, f)) in templates.iter().zip(features).enumerate() {
+            kept.push(self.push_record(slot, code, view as u8, t, f));
         }
         self.live += templates.len();
         let empty = kept.is_empty();
@@ -137,6 +140,22 @@ impl Shard {
         }
         self.maybe_compact();
         removed
+    }
+
+    /// Reserves exactly enough room for `subjects` new subjects with `records` templates holding
+    /// `minutiae` minutiae and `codes` prefilter codes (batch builds: no growth slack).
+    pub fn reserve_exact(&mut self, subjects: usize, records: usize, minutiae: usize, codes: usize) {
+        self.index.reserve(subjects);
+        self.subjects.reserve_exact(subjects);
+        self.rec_subject.reserve_exact(records);
+        self.rec_finger.reserve_exact(records);
+        self.rec_view.reserve_exact(records);
+        self.rec_meta.reserve_exact(records);
+        self.rec_minutiae.reserve_exact(records);
+        self.arena.reserve_exact(minutiae);
+        self.features.ranges.reserve_exact(records);
+        self.features.codes.reserve_exact(codes);
+        self.features.headings.reserve_exact(codes);
     }
 
     /// Removes a subject entirely; returns its number of templates.
@@ -159,7 +178,7 @@ impl Shard {
         self.free.push(slot);
     }
 
-    fn push_record(&mut self, slot: u32, finger: u8, view: u8, t: &Template, codes: &[u16]) -> u32 {
+    fn push_record(&mut self, slot: u32, finger: u8, view: u8, t: &Template, features: &Features) -> u32 {
         let r = self.rec_subject.len() as u32;
         self.rec_subject.push(slot);
         self.rec_finger.push(finger);
@@ -173,7 +192,7 @@ impl Shard {
         });
         self.rec_minutiae.push((self.arena.len() as u32, t.minutiae.len() as u32));
         self.arena.extend_from_slice(&t.minutiae);
-        self.features.push_codes(codes);
+        self.features.push(&features.0, &features.1);
         r
     }
 

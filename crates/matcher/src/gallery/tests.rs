@@ -250,7 +250,13 @@ fn gallery_is_send_and_sync() {
 #[test]
 fn cascade_keeps_strong_hits_and_counts_its_work() {
     // 200 subjects × 2 fingers × 2 views; the full matcher sees only 10 % of the subjects.
-    let cascade = Cascade { min_shortlist: 4, shortlist_fraction: 0.1, per_result: 1 };
+    let cascade = Cascade {
+        exhaustive_up_to: 50,
+        shortlist_fraction: 0.1,
+        per_result: 1,
+        rescore_fraction: 0.25,
+        rescore_per_shortlisted: 2,
+    };
     let g = Gallery::with_cascade(cascade);
     let exhaustive = Gallery::with_cascade(Cascade::EXHAUSTIVE);
     for s in 0..200u64 {
@@ -264,8 +270,8 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
         let probe = impression(&master(s * 10 + 1, 40), 900 + s);
         let (hits, stats) = g.identify_with_stats(&probe, &Filter::default());
         let (full, full_stats) = exhaustive.identify_with_stats(&probe, &Filter::default());
-        assert_eq!(stats, SearchStats { prefiltered: 800, shortlisted: 20, compared: 80 });
-        assert_eq!(full_stats, SearchStats { prefiltered: 0, shortlisted: 200, compared: 800 });
+        assert_eq!(stats, SearchStats { prefiltered: 800, rescored: 200, shortlisted: 20, compared: 80 });
+        assert_eq!(full_stats, SearchStats { prefiltered: 0, rescored: 0, shortlisted: 200, compared: 800 });
         assert_eq!(names(&full), brute_force(&exhaustive, &probe, &Filter::default()));
         // Same rank-1 (the mate), same score; every cascade hit is an exhaustive result.
         assert_eq!(hits[0], full[0]);
@@ -281,7 +287,7 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
     let probe = impression(&master(42 * 10, 40), 4);
     let f = Filter { subjects: Some(&roster), fingers: Some(&F[..1]), ..Filter::default() };
     let (hits, stats) = g.identify_with_stats(&probe, &f);
-    assert_eq!(stats, SearchStats { prefiltered: 200, shortlisted: 10, compared: 20 });
+    assert_eq!(stats, SearchStats { prefiltered: 200, rescored: 50, shortlisted: 10, compared: 20 });
     assert_eq!(hits[0].subject, "S0042");
     assert_eq!(hits[0], exhaustive.identify(&probe, &f)[0]);
 }
@@ -289,9 +295,8 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
 #[test]
 fn batch_insert_equals_sequential_inserts() {
     let seq = Gallery::new();
-    let data: Vec<(String, FingerPosition, Vec<Template>)> = (0..60u64)
-        .map(|i| (format!("S{:04}", i % 25), F[(i % 3) as usize], views(i, 1 + i % 3)))
-        .collect();
+    let data: Vec<(String, FingerPosition, Vec<Template>)> =
+        (0..60u64).map(|i| (format!("S{:04}", i % 25), F[(i % 3) as usize], views(i, 1 + i % 3))).collect();
     for (s, f, v) in &data {
         seq.insert(s, *f, v);
     }
