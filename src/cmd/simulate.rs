@@ -44,6 +44,9 @@ pub struct Args {
     /// Fault: delay every answer by this many milliseconds.
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
+    /// Pace the module's output to this baud rate like a real UART (a pty is otherwise instant).
+    #[arg(long)]
+    pace_baud: Option<u32>,
     /// Stop after this many seconds (default: run until killed).
     #[arg(long)]
     duration: Option<f64>,
@@ -63,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bad_quality: args.bad_quality,
         corrupt_every: args.corrupt_every,
         response_delay: Duration::from_millis(args.delay_ms),
+        pace_baud: args.pace_baud,
         ..Faults::default()
     });
     println!("{path}");

@@ -49,6 +49,9 @@ pub struct Faults {
     pub truncate_next: bool,
     /// Answer from this address instead of the module's own.
     pub reply_address: Option<u32>,
+    /// Pace output to this baud rate (10 bits per byte), like a real UART; `None` = as fast as the
+    /// pty goes. For demonstrations and timing checks, not needed by the tests.
+    pub pace_baud: Option<u32>,
 }
 
 /// Observable counters. Plain data.
@@ -742,7 +745,7 @@ fn serve<T: Transport>(mut module: SimModule, mut port: T, stop: &AtomicBool) ->
                 let mut s = control.lock();
                 s.faults.truncate_next = false;
             }
-            match port.write_all(&bytes) {
+            match write_paced(&mut port, &bytes, faults.pace_baud) {
                 // Nobody is reading (the host gave up mid-answer): the rest of this answer is lost,
                 // as on a real line; keep serving.
                 Ok(()) | Err(TransportError::Timeout(_)) => {}
@@ -753,6 +756,20 @@ fn serve<T: Transport>(mut module: SimModule, mut port: T, stop: &AtomicBool) ->
     }
     Ok(())
 }
+
+/// Writes `bytes`, in slices of [`PACE_CHUNK`] bytes each followed by their wire time at `baud`.
+fn write_paced<T: Transport>(port: &mut T, bytes: &[u8], baud: Option<u32>) -> Result<(), TransportError> {
+    let Some(baud) = baud.filter(|&b| b > 0) else { return port.write_all(bytes) };
+    for chunk in bytes.chunks(PACE_CHUNK) {
+        port.write_all(chunk)?;
+        let bits = (chunk.len() as u64) * u64::from(params::BITS_PER_BYTE);
+        std::thread::sleep(Duration::from_micros(bits * 1_000_000 / u64::from(baud)));
+    }
+    Ok(())
+}
+
+/// Bytes written between two pacing sleeps (≈ 11 ms at 57600 baud).
+const PACE_CHUNK: usize = 64;
 
 /// Which instruction a packet carries (for logs).
 pub fn describe(packet: &Packet) -> String {
