@@ -96,7 +96,8 @@ pub enum FaultKind {
     Protocol,
     /// [`CaptureError::Io`].
     Io,
-    /// [`CaptureError::Timeout`] returned at once (use [`Step::Hang`] for a real wait).
+    /// [`CaptureError::Timeout`] (carrying the capture's timeout) returned at once (use
+    /// [`Step::Hang`] for a real wait).
     Timeout,
     /// [`CaptureError::Busy`].
     Busy,
@@ -611,11 +612,11 @@ fn unplugged_error(selector: &str) -> CaptureError {
     CaptureError::Unplugged(format!("virtual scanner {selector} was unplugged"))
 }
 
-fn fault_error(kind: FaultKind) -> CaptureError {
+fn fault_error(kind: FaultKind, timeout: Duration) -> CaptureError {
     match kind {
         FaultKind::Protocol => CaptureError::Protocol("virtual scanner: scripted protocol fault".into()),
         FaultKind::Io => CaptureError::Io(std::io::Error::other("virtual scanner: scripted I/O fault")),
-        FaultKind::Timeout => CaptureError::Timeout(Duration::ZERO),
+        FaultKind::Timeout => CaptureError::Timeout(timeout),
         FaultKind::Busy => CaptureError::Busy,
         FaultKind::NotSupported => CaptureError::NotSupported("virtual scanner: scripted unsupported operation".into()),
         FaultKind::BadImage => {
@@ -714,7 +715,7 @@ impl Scanner for VirtualScanner {
         let remaining = timeout.saturating_sub(latency);
         match step {
             Step::Retry(reason) => Ok(CaptureOutcome::Retry(reason)),
-            Step::Error(kind) => Err(fault_error(kind)),
+            Step::Error(kind) => Err(fault_error(kind, timeout)),
             Step::Unplug => {
                 self.control().unplug();
                 Err(unplugged_error(&self.selector))
