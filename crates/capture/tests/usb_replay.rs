@@ -33,24 +33,8 @@ fn umockdev_run() -> Option<PathBuf> {
 /// Outer half: starts this test again under umockdev-run with the recording loaded.
 /// Inner half (inside umockdev): captures through rusb and compares with capture.png.
 fn replay(test_name: &str, case: &str, vid: u16, pid: u16, seed: Option<u32>) {
-    replay_with(test_name, case, vid, pid, seed, Tolerance::Exact);
-}
-
-/// How the decoded image must relate to capture.png.
-#[derive(Clone, Copy)]
-enum Tolerance {
-    /// Same size, every pixel equal.
-    Exact,
-    /// Same width; every row except the first and last (edge rows of the ×2 bilinear
-    /// enlargement, which blend with the canvas border) equals the reference row at one common
-    /// vertical offset; the heights differ by at most this many rows (canvas-height quirk of
-    /// the reference's swipe assembly, see the egis0570 test).
-    RowShift(u32),
-}
-
-fn replay_with(test_name: &str, case: &str, vid: u16, pid: u16, seed: Option<u32>, tolerance: Tolerance) {
     if std::env::var(CASE_ENV).as_deref() == Ok(case) {
-        inner(case, vid, pid, seed, tolerance);
+        inner(case, vid, pid, seed);
         return;
     }
     let Some(rec) = recordings() else {
@@ -86,36 +70,6 @@ fn replay_with(test_name: &str, case: &str, vid: u16, pid: u16, seed: Option<u32
     assert!(stdout.contains(&format!("REPLAY-OK {case}")), "inner test did not run for {case}:\n{stdout}\n{stderr}");
 }
 
-/// Checks [`Tolerance::RowShift`] and prints the numbers.
-fn row_shift_check(case: &str, img: &ridgegate_capture::usb::protocol::GreyImage, want: &FingerImage, max_rows: u32) {
-    assert_eq!(img.width, want.width(), "{case}: width");
-    let w = img.width as usize;
-    let ours: Vec<&[u8]> = img.pixels.chunks_exact(w).collect();
-    let theirs: Vec<&[u8]> = want.pixels().chunks_exact(w).collect();
-    let interior = 1..ours.len().saturating_sub(1);
-    let best = (0..theirs.len())
-        .map(|off| {
-            let same = interior.clone().filter(|&r| theirs.get(r + off) == Some(&ours[r])).count();
-            (same, off)
-        })
-        .max()
-        .unwrap_or((0, 0));
-    let (same, off) = best;
-    println!(
-        "{case}: {}x{} vs reference {}x{}: {same} of {} interior rows identical at a {off}-row offset",
-        img.width,
-        img.height,
-        want.width(),
-        want.height(),
-        interior.len()
-    );
-    if same != interior.len() {
-        dump(img);
-    }
-    assert_eq!(same, interior.len(), "{case}: rows differ from capture.png");
-    assert!(img.height.abs_diff(want.height()) <= max_rows, "{case}: height differs by more than {max_rows} rows");
-}
-
 /// Writes the decoded image to `$RIDGEGATE_REPLAY_DUMP` (debugging aid for mismatches).
 fn dump(img: &ridgegate_capture::usb::protocol::GreyImage) {
     if let Ok(path) = std::env::var("RIDGEGATE_REPLAY_DUMP")
@@ -125,7 +79,7 @@ fn dump(img: &ridgegate_capture::usb::protocol::GreyImage) {
     }
 }
 
-fn inner(case: &str, vid: u16, pid: u16, seed: Option<u32>, tolerance: Tolerance) {
+fn inner(case: &str, vid: u16, pid: u16, seed: Option<u32>) {
     let started = std::time::Instant::now();
     let opts = UsbOptions { id: Some((vid, pid)), location: None, seed };
     let mut scanner = open_usb(&opts).unwrap_or_else(|e| panic!("{case}: open failed: {e}"));
@@ -137,11 +91,6 @@ fn inner(case: &str, vid: u16, pid: u16, seed: Option<u32>, tolerance: Tolerance
     };
     let reference = recordings().unwrap().join(case).join("capture.png");
     let want = FingerImage::load(&reference, None).expect("reference PNG decodes");
-    if let Tolerance::RowShift(max_rows) = tolerance {
-        row_shift_check(case, &img, &want, max_rows);
-        println!("REPLAY-OK {case}");
-        return;
-    }
     if (img.width, img.height) != (want.width(), want.height()) {
         dump(&img);
     }
@@ -187,11 +136,12 @@ fn usb_replay_elan() {
     replay("usb_replay_elan", "elan", 0x04f3, 0x0c26, None);
 }
 
-/// Not pixel-exact: every interior row of the decoded image equals capture.png's row at a
-/// 4-row offset, but the reference canvas is 10 rows (5 before the ×2 enlargement) taller:
-/// its stitching canvas height also counts the last frame's leftover reverse-pass offset and one
-/// more leading frame offset, which do not move any pixel we produce.
 #[test]
 fn usb_replay_egis0570() {
-    replay_with("usb_replay_egis0570", "egis0570", 0x1c7a, 0x0570, None, Tolerance::RowShift(10));
+    replay("usb_replay_egis0570", "egis0570", 0x1c7a, 0x0570, None);
+}
+
+#[test]
+fn usb_replay_elan_cobo() {
+    replay("usb_replay_elan_cobo", "elan-cobo", 0x04f3, 0x0c26, None);
 }
