@@ -17,7 +17,7 @@ use ridgegate_core::{FingerImage, Template};
 use ridgegate_matcher::eval::Metrics;
 use ridgegate_matcher::{Candidate, Probe};
 use ridgegate_synth::stats::quantile;
-use ridgegate_synth::{MinutiaeStats, SynthConfig, finger_impressions, synthetic_templates};
+use ridgegate_synth::{ImpressionModel, MinutiaeStats, SynthConfig, finger_impressions_with, synthetic_templates};
 use std::path::{Path, PathBuf};
 
 /// Compare synthetic and real fingerprints: score distributions, EER, minutiae statistics.
@@ -26,7 +26,7 @@ pub struct Args {
     /// Folder of the real FVC-style sets, one subfolder per set (dpi per set as in `eval`).
     #[arg(long, default_value = "../shared/fingerprints")]
     real: PathBuf,
-    /// Synthetic fingers generated in memory for the image-level comparison.
+    /// Synthetic fingers generated in memory for the image-level comparison; 0 skips images.
     #[arg(long, default_value_t = 100)]
     fingers: u64,
     /// Impressions per synthetic finger.
@@ -64,8 +64,9 @@ struct Scores {
     fte: usize,
     genuine: Vec<f64>,
     impostor: Vec<f64>,
-    /// EER per set when the source pools several sets.
-    set_eers: Vec<(String, f64)>,
+    /// Per set when the source pools several sets: name, EER, genuine median, impostor median,
+    /// mean minutiae count.
+    set_eers: Vec<(String, f64, f64, f64, f64)>,
     stats: MinutiaeStats,
 }
 
@@ -88,7 +89,12 @@ fn generate_images(fingers: u64, impressions: u32, seed: u64) -> anyhow::Result<
     let per_finger: Vec<Vec<(u64, FingerImage)>> = (0..fingers)
         .into_par_iter()
         .progress_with(ProgressBar::new(fingers))
-        .map(|f| Ok(finger_impressions(&cfg, seed, f, impressions)?.into_iter().map(|i| (f, i)).collect()))
+        .map(|f| {
+            Ok(finger_impressions_with(&cfg, &ImpressionModel::REALISTIC, seed, f, impressions)?
+                .into_iter()
+                .map(|i| (f, i))
+                .collect())
+        })
         .collect::<anyhow::Result<_>>()?;
     Ok(per_finger.into_iter().flatten().collect())
 }
@@ -129,7 +135,9 @@ fn pooled(name: &str, groups: &[Group]) -> Scores {
     };
     for g in groups {
         let (gen_scores, imp) = score_group(g);
-        s.set_eers.push((g.name.clone(), Metrics::from_scores(&gen_scores, &imp).eer));
+        let count = MinutiaeStats::of(g.items.iter().map(|(_, t, _)| t)).count_mean;
+        let eer = Metrics::from_scores(&gen_scores, &imp).eer;
+        s.set_eers.push((g.name.clone(), eer, summary(&gen_scores).0, summary(&imp).0, count));
         s.templates += g.items.len();
         s.fte += g.items.iter().filter(|i| i.2).count();
         s.genuine.extend(gen_scores);
@@ -197,12 +205,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             generate_images(args.fingers, args.impressions, args.seed)?
         }
     };
-    let synth = Group { name: "synthetic images".into(), items: extract_all(synthetic_images)? };
     let mut sources = vec![pooled("real sensor sets", &sensor)];
     if !sfinge.is_empty() {
         sources.push(pooled("FVC SFinGe sets", &sfinge));
     }
-    sources.push(pooled(&format!("ours: images {}x{}", args.fingers, args.impressions), std::slice::from_ref(&synth)));
+    if !synthetic_images.is_empty() {
+        let synth = Group { name: "synthetic images".into(), items: extract_all(synthetic_images)? };
+        let name = match &args.synthetic {
+            Some(dir) => format!("ours: images {}", dir.display()),
+            None => format!("ours: images {}x{}", args.fingers, args.impressions),
+        };
+        sources.push(pooled(&name, &[synth]));
+    }
     if args.template_fingers > 0 {
         let items = synthetic_templates(args.template_fingers, args.impressions, args.seed)
             .map(|t| (t.finger, t.template, false))
@@ -263,8 +277,13 @@ fn print_scores(sources: &[Scores]) {
         );
         if s.set_eers.len() > 1 {
             let mean = s.set_eers.iter().map(|e| e.1).sum::<f64>() / s.set_eers.len() as f64;
-            let list: Vec<String> = s.set_eers.iter().map(|(n, e)| format!("{n} {:.2}", 100.0 * e)).collect();
-            println!("    per-set EER% (mean {:.2}): {}", 100.0 * mean, list.join(", "));
+            println!("    mean of per-set EERs {:.2} %", 100.0 * mean);
+            for (n, e, g, i, c) in &s.set_eers {
+                println!(
+                    "    {n:<22} EER {:>5.2} %  genuine p50 {g:>5.1}  impostor p50 {i:>5.1}  minutiae {c:>5.1}",
+                    100.0 * e
+                );
+            }
         }
     }
     println!(

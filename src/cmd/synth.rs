@@ -2,12 +2,21 @@
 //! a timing run of the template-level generator used by the 1:N benchmarks.
 
 use anyhow::{Context, bail};
-use clap::Args as ClapArgs;
+use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use ridgegate_synth::{SynthConfig, finger_impressions, fvc_name, synthetic_templates};
+use ridgegate_synth::{ImpressionModel, SynthConfig, finger_impressions_with, fvc_name, synthetic_templates};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// How impressions vary (see `ridgegate_synth::ImpressionModel`).
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Model {
+    /// Fitted to the real FVC sensor sets: some impressions are hard to match, as in real life.
+    Realistic,
+    /// Cooperative user on a clean sensor: every impression of a finger matches.
+    Controlled,
+}
 
 /// Generate synthetic fingerprint images (FVC naming `<finger>_<impression>.png`, 500 dpi).
 #[derive(ClapArgs)]
@@ -30,6 +39,9 @@ pub struct Args {
     /// Image height in pixels.
     #[arg(long, default_value_t = 400)]
     height: u32,
+    /// Impression model.
+    #[arg(long, value_enum, default_value = "realistic")]
+    model: Model,
     /// Instead of images, generate fingers × impressions minutiae templates in memory and report
     /// the rate and minutiae statistics (nothing is written).
     #[arg(long)]
@@ -43,13 +55,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let Some(out) = &args.out else { bail!("--out DIR is required to write images") };
     let config = SynthConfig { width: args.width, height: args.height };
+    let model = match args.model {
+        Model::Realistic => ImpressionModel::REALISTIC,
+        Model::Controlled => ImpressionModel::CONTROLLED,
+    };
     config.validate()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let bar = ProgressBar::new(args.fingers);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} fingers {elapsed} eta {eta}")?);
     let start = Instant::now();
     (0..args.fingers).into_par_iter().progress_with(bar).try_for_each(|finger| {
-        let images = finger_impressions(&config, args.seed, finger, args.impressions)?;
+        let images = finger_impressions_with(&config, &model, args.seed, finger, args.impressions)?;
         for (i, img) in images.iter().enumerate() {
             let path = out.join(fvc_name(finger, i as u32));
             std::fs::write(&path, img.to_png()).with_context(|| format!("cannot write {}", path.display()))?;

@@ -3,11 +3,74 @@
 
 use crate::master::Master;
 use crate::orientation::SmoothNoise;
+use crate::params as p;
 use crate::params::{
-    BACKGROUND_RANGE, BACKGROUND_SHADING, CONTACT_EDGE, CONTACT_SCALE_RANGE, CONTACT_SHIFT_MAX, DISTORTION_MAX,
-    DISTORTION_WAVELENGTH, DRYNESS_BLOTCH, DRYNESS_MAX, INK_STEEPNESS, NOISE_SD_RANGE, PRESSURE_RANGE,
-    RIDGE_LEVEL_RANGE, ROTATION_MAX, ROTATION_SD, SHAPE_HALF_WIDTH, TRANSLATION_MAX, TRANSLATION_SD,
+    BACKGROUND_RANGE, BACKGROUND_SHADING, CONTACT_EDGE, DRYNESS_BLOTCH, INK_STEEPNESS, RIDGE_LEVEL_RANGE,
+    RIDGE_PERTURBATION_CELL, SHAPE_HALF_WIDTH,
 };
+
+/// Ranges of the random acquisition conditions of impressions. Plain data; thread-safe.
+///
+/// [`ImpressionModel::REALISTIC`] is fitted so that the matcher's genuine and impostor score
+/// distributions on synthetic images come close to those of the real FVC sensor sets (see
+/// `ridgegate realism`); some impressions are then hard to match, as in real life.
+/// [`ImpressionModel::CONTROLLED`] is a cooperative user on a clean sensor (small pose changes,
+/// full contact, little noise): every impression of a finger matches, for functional tests of
+/// capture and enrollment flows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImpressionModel {
+    /// Rotation standard deviation and hard limit, radians.
+    pub rotation: (f32, f32),
+    /// Translation standard deviation and hard limit per axis, pixels.
+    pub translation: (f32, f32),
+    /// Largest elastic distortion amplitude, pixels.
+    pub distortion_max: f32,
+    /// Wavelength range of the distortion field, pixels.
+    pub distortion_wavelength: (f32, f32),
+    /// Ridge-thickness bias range (negative = light touch).
+    pub pressure: (f32, f32),
+    /// Contact area scale range relative to the fingertip outline.
+    pub contact_scale: (f32, f32),
+    /// Largest contact-area shift, fraction of its half-axis.
+    pub contact_shift_max: f32,
+    /// Largest fraction of ridge area broken by dryness.
+    pub dryness_max: f32,
+    /// Amplitude of the fine ridge-level perturbation field (0 = none).
+    pub ridge_perturbation: f32,
+    /// Sensor noise standard deviation range, grey levels.
+    pub noise_sd: (f32, f32),
+}
+
+impl ImpressionModel {
+    /// Realistic acquisition, fitted to the FVC sensor sets (the default of `ridgegate synth`,
+    /// the committed test set and the template generator's pose model).
+    pub const REALISTIC: ImpressionModel = ImpressionModel {
+        rotation: (p::ROTATION_SD, p::ROTATION_MAX),
+        translation: (p::TRANSLATION_SD, p::TRANSLATION_MAX),
+        distortion_max: p::DISTORTION_MAX,
+        distortion_wavelength: p::DISTORTION_WAVELENGTH,
+        pressure: p::PRESSURE_RANGE,
+        contact_scale: p::CONTACT_SCALE_RANGE,
+        contact_shift_max: p::CONTACT_SHIFT_MAX,
+        dryness_max: p::DRYNESS_MAX,
+        ridge_perturbation: p::RIDGE_PERTURBATION,
+        noise_sd: p::NOISE_SD_RANGE,
+    };
+    /// Controlled acquisition (cooperative user, clean sensor): what [`crate::impression`] and
+    /// [`crate::finger_impressions`] render, so functional tests can rely on genuine matches.
+    pub const CONTROLLED: ImpressionModel = ImpressionModel {
+        rotation: p::CONTROLLED_ROTATION,
+        translation: p::CONTROLLED_TRANSLATION,
+        distortion_max: p::CONTROLLED_DISTORTION_MAX,
+        distortion_wavelength: p::CONTROLLED_DISTORTION_WAVELENGTH,
+        pressure: p::CONTROLLED_PRESSURE_RANGE,
+        contact_scale: p::CONTROLLED_CONTACT_SCALE_RANGE,
+        contact_shift_max: p::CONTROLLED_CONTACT_SHIFT_MAX,
+        dryness_max: p::CONTROLLED_DRYNESS_MAX,
+        ridge_perturbation: 0.0,
+        noise_sd: p::CONTROLLED_NOISE_SD_RANGE,
+    };
+}
 use crate::rng::Rng;
 
 /// The random acquisition conditions of one impression. Plain data; thread-safe.
@@ -33,35 +96,40 @@ pub struct Acquisition {
     pub ridge_level: f32,
     /// Sensor noise standard deviation, grey levels.
     pub noise_sd: f32,
+    /// Amplitude of the fine ridge-level perturbation field.
+    pub ridge_perturbation: f32,
 }
 
 impl Acquisition {
-    /// Draws acquisition conditions for a master of the given size.
-    pub fn draw(master: &Master, rng: &mut Rng) -> Self {
+    /// Draws acquisition conditions for a master of the given size under `model`.
+    pub fn draw(master: &Master, model: &ImpressionModel, rng: &mut Rng) -> Self {
         let clamp_n = |rng: &mut Rng, sd: f32, max: f32| (rng.normal() * sd).clamp(-max, max);
-        let rotation = clamp_n(rng, ROTATION_SD, ROTATION_MAX);
-        let translation =
-            (clamp_n(rng, TRANSLATION_SD, TRANSLATION_MAX), clamp_n(rng, TRANSLATION_SD, TRANSLATION_MAX));
+        let rotation = clamp_n(rng, model.rotation.0, model.rotation.1);
+        let translation = (
+            clamp_n(rng, model.translation.0, model.translation.1),
+            clamp_n(rng, model.translation.0, model.translation.1),
+        );
         let distortion = (
-            SmoothNoise::new(rng, DISTORTION_WAVELENGTH.0, DISTORTION_WAVELENGTH.1),
-            SmoothNoise::new(rng, DISTORTION_WAVELENGTH.0, DISTORTION_WAVELENGTH.1),
-            rng.range(0.0, DISTORTION_MAX),
+            SmoothNoise::new(rng, model.distortion_wavelength.0, model.distortion_wavelength.1),
+            SmoothNoise::new(rng, model.distortion_wavelength.0, model.distortion_wavelength.1),
+            rng.range(0.0, model.distortion_max),
         );
         let half = master.width as f32 * SHAPE_HALF_WIDTH;
         Acquisition {
             rotation,
             translation,
             distortion,
-            pressure: rng.range(PRESSURE_RANGE.0, PRESSURE_RANGE.1),
-            contact_scale: rng.range(CONTACT_SCALE_RANGE.0, CONTACT_SCALE_RANGE.1),
+            pressure: rng.range(model.pressure.0, model.pressure.1),
+            contact_scale: rng.range(model.contact_scale.0, model.contact_scale.1),
             contact_shift: (
-                rng.range(-CONTACT_SHIFT_MAX, CONTACT_SHIFT_MAX) * half,
-                rng.range(-CONTACT_SHIFT_MAX, CONTACT_SHIFT_MAX) * half,
+                rng.range(-model.contact_shift_max, model.contact_shift_max) * half,
+                rng.range(-model.contact_shift_max, model.contact_shift_max) * half,
             ),
-            dryness: rng.range(0.0, DRYNESS_MAX),
+            dryness: rng.range(0.0, model.dryness_max),
             background: rng.range(BACKGROUND_RANGE.0, BACKGROUND_RANGE.1),
             ridge_level: rng.range(RIDGE_LEVEL_RANGE.0, RIDGE_LEVEL_RANGE.1),
-            noise_sd: rng.range(NOISE_SD_RANGE.0, NOISE_SD_RANGE.1),
+            noise_sd: rng.range(model.noise_sd.0, model.noise_sd.1),
+            ridge_perturbation: model.ridge_perturbation,
         }
     }
 }
@@ -102,6 +170,7 @@ pub fn render_impression(master: &Master, acq: &Acquisition, width: u32, height:
     let blotches = ValueNoise::new(width, height, DRYNESS_BLOTCH, rng);
     let edge_noise = ValueNoise::new(width, height, DRYNESS_BLOTCH * 2.0, rng);
     let shading = SmoothNoise::new(rng, 200.0, 600.0);
+    let perturbation = ValueNoise::new(width, height, RIDGE_PERTURBATION_CELL, rng);
     let (mcx, mcy) = (master.width as f32 * 0.5, master.height as f32 * 0.5);
     let (icx, icy) = (width as f32 * 0.5, height as f32 * 0.5);
     let (s, c) = acq.rotation.sin_cos();
@@ -113,7 +182,7 @@ pub fn render_impression(master: &Master, acq: &Acquisition, width: u32, height:
             let (qx, qy) = (x as f32 - icx - acq.translation.0, y as f32 - icy - acq.translation.1);
             let px = mcx + c * qx - s * qy + amp * dfx.at(x as f32, y as f32);
             let py = mcy + s * qx + c * qy + amp * dfy.at(x as f32, y as f32);
-            let ridge = master.sample(px, py);
+            let ridge = master.sample(px, py) + acq.ridge_perturbation * (perturbation.at(x as f32, y as f32) - 0.5);
             let radius = master.shape_radius(px, py, acq.contact_scale, acq.contact_shift.0, acq.contact_shift.1)
                 + 0.08 * (edge_noise.at(x as f32, y as f32) - 0.5);
             let contact = ((1.0 - radius) * half_px / CONTACT_EDGE).clamp(0.0, 1.0);

@@ -1,7 +1,10 @@
 //! Class-dependent ridge orientation model (Sherlock–Monro zero-pole model with singular
 //! points) plus the ridge-period map.
 
-use crate::params::{ORIENTATION_NOISE, PERIOD_FINGER_SPREAD, PERIOD_LOCAL_AMPLITUDE, PERIOD_MEAN};
+use crate::params::{
+    CORE_JITTER_X, CORE_Y_RANGE, GEOMETRY_SPREAD, ORIENTATION_NOISE, PERIOD_FINGER_SPREAD, PERIOD_LOCAL_AMPLITUDE,
+    PERIOD_MEAN,
+};
 use crate::rng::Rng;
 use std::f32::consts::PI;
 
@@ -91,29 +94,32 @@ pub struct RidgeModel {
 impl RidgeModel {
     /// A random model of `class` on a `width` × `height` canvas.
     pub fn new(class: FingerClass, width: f32, height: f32, rng: &mut Rng) -> Self {
-        let cx = width * 0.5 + rng.range(-0.04, 0.04) * width;
-        let cy = height * rng.range(0.38, 0.48);
+        let cx = width * 0.5 + rng.range(-CORE_JITTER_X, CORE_JITTER_X) * width;
+        let cy = height * rng.range(CORE_Y_RANGE.0, CORE_Y_RANGE.1);
         let j = |rng: &mut Rng| rng.range(-0.03, 0.03) * width;
+        // Per-finger scale of the core–delta geometry (finger size, pattern spread).
+        let g = rng.range(1.0 - GEOMETRY_SPREAD, 1.0 + GEOMETRY_SPREAD);
+        let (width_g, height_g) = (width * g, height * g);
         let (cores, deltas) = match class {
             FingerClass::Arch => (vec![], vec![]),
             FingerClass::TentedArch => {
-                (vec![(cx + j(rng), cy)], vec![(cx + j(rng), cy + height * rng.range(0.16, 0.24))])
+                (vec![(cx + j(rng), cy)], vec![(cx + j(rng), cy + height_g * rng.range(0.16, 0.24))])
             }
             FingerClass::LeftLoop => (
-                vec![(cx - 0.04 * width + j(rng), cy)],
-                vec![(cx + width * rng.range(0.2, 0.3), cy + height * rng.range(0.22, 0.32))],
+                vec![(cx - 0.04 * width_g + j(rng), cy)],
+                vec![(cx + width_g * rng.range(0.2, 0.3), cy + height_g * rng.range(0.22, 0.32))],
             ),
             FingerClass::RightLoop => (
-                vec![(cx + 0.04 * width + j(rng), cy)],
-                vec![(cx - width * rng.range(0.2, 0.3), cy + height * rng.range(0.22, 0.32))],
+                vec![(cx + 0.04 * width_g + j(rng), cy)],
+                vec![(cx - width_g * rng.range(0.2, 0.3), cy + height_g * rng.range(0.22, 0.32))],
             ),
             FingerClass::Whorl => {
-                let d = rng.range(0.03, 0.07) * height;
+                let d = rng.range(0.03, 0.07) * height_g;
                 (
                     vec![(cx - j(rng).abs(), cy - d), (cx + j(rng).abs(), cy + d)],
                     vec![
-                        (cx - width * rng.range(0.24, 0.32), cy + height * rng.range(0.24, 0.32)),
-                        (cx + width * rng.range(0.24, 0.32), cy + height * rng.range(0.24, 0.32)),
+                        (cx - width_g * rng.range(0.24, 0.32), cy + height_g * rng.range(0.24, 0.32)),
+                        (cx + width_g * rng.range(0.24, 0.32), cy + height_g * rng.range(0.24, 0.32)),
                     ],
                 )
             }
@@ -181,7 +187,8 @@ mod tests {
             let t = m.orientation_at(x, y);
             prop_assert!((0.0..PI).contains(&t));
             let p = m.period_at(x, y);
-            prop_assert!((8.0..11.0).contains(&p));
+            // Within the Gabor kernel bank, so the growth can follow it.
+            prop_assert!((crate::params::PERIOD_MIN..=crate::params::PERIOD_MAX).contains(&p));
         }
     }
 
