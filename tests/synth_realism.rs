@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 use ridgegate_core::{FingerImage, Template};
-use ridgegate_synth::{MinutiaeStats, synthetic_templates};
+use ridgegate_synth::{MinutiaeStats, TemplateModel, synthetic_templates_with};
 use std::path::PathBuf;
 
 /// The six sensor sets (the DB4 sets are SFinGe-synthetic) and their resolution.
@@ -46,8 +46,14 @@ fn template_generator_matches_real_extraction_statistics() {
         .map(|(p, dpi)| ridgegate_extract::extract(&FingerImage::load(p, Some(*dpi)).unwrap()).unwrap().template)
         .collect();
     let r = MinutiaeStats::of(&real);
-    let generated: Vec<Template> = synthetic_templates(500, 4, 17).map(|t| t.template).collect();
-    let g = MinutiaeStats::of(&generated);
+    for model in [TemplateModel::REALISTIC, TemplateModel::CONTROLLED] {
+        let generated: Vec<Template> = synthetic_templates_with(model, 500, 4, 17).map(|t| t.template).collect();
+        check(&r, &MinutiaeStats::of(&generated));
+    }
+}
+
+/// Generated statistics `g` within tolerance of the real ones `r`.
+fn check(r: &MinutiaeStats, g: &MinutiaeStats) {
     println!("real:      {r:?}\ngenerated: {g:?}");
     let close = |a: f64, b: f64, rel: f64| (a - b).abs() <= rel * b;
     assert!(

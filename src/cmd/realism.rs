@@ -17,7 +17,9 @@ use ridgegate_core::{FingerImage, Template};
 use ridgegate_matcher::eval::Metrics;
 use ridgegate_matcher::{Candidate, Probe};
 use ridgegate_synth::stats::quantile;
-use ridgegate_synth::{ImpressionModel, MinutiaeStats, SynthConfig, finger_impressions_with, synthetic_templates};
+use ridgegate_synth::{
+    MinutiaeStats, SynthConfig, SynthModel, TemplateModel, finger_impressions_with, synthetic_templates_with,
+};
 use std::path::{Path, PathBuf};
 
 /// Compare synthetic and real fingerprints: score distributions, EER, minutiae statistics.
@@ -41,7 +43,7 @@ pub struct Args {
     /// Fingers (× --impressions) of the template-level generator to match as well; 0 skips it.
     #[arg(long, default_value_t = 100)]
     template_fingers: u64,
-    /// Templates of the template-level generator summarised for the minutiae statistics.
+    /// Templates of the template-level generator (each model) summarised for the minutiae statistics.
     #[arg(long, default_value_t = 20_000)]
     stat_templates: u64,
     /// Write the genuine/impostor score histograms of every source into this SVG file.
@@ -90,7 +92,7 @@ fn generate_images(fingers: u64, impressions: u32, seed: u64) -> anyhow::Result<
         .into_par_iter()
         .progress_with(ProgressBar::new(fingers))
         .map(|f| {
-            Ok(finger_impressions_with(&cfg, &ImpressionModel::REALISTIC, seed, f, impressions)?
+            Ok(finger_impressions_with(&cfg, &SynthModel::REALISTIC, seed, f, impressions)?
                 .into_iter()
                 .map(|i| (f, i))
                 .collect())
@@ -218,20 +220,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         sources.push(pooled(&name, &[synth]));
     }
     if args.template_fingers > 0 {
-        let items = synthetic_templates(args.template_fingers, args.impressions, args.seed)
-            .map(|t| (t.finger, t.template, false))
-            .collect();
+        let items =
+            synthetic_templates_with(TemplateModel::REALISTIC, args.template_fingers, args.impressions, args.seed)
+                .map(|t| (t.finger, t.template, false))
+                .collect();
         let g = Group { name: "template generator".into(), items };
         sources.push(pooled(&format!("ours: templates {}x{}", args.template_fingers, args.impressions), &[g]));
     }
     print_scores(&sources);
-    let gen_stats = MinutiaeStats::of(
-        synthetic_templates(args.stat_templates.div_ceil(8), 8, args.seed)
-            .map(|t| t.template)
-            .collect::<Vec<_>>()
-            .iter(),
+    let stats_of = |model| {
+        let fingers = args.stat_templates.div_ceil(8);
+        MinutiaeStats::of(
+            &synthetic_templates_with(model, fingers, 8, args.seed).map(|t| t.template).collect::<Vec<_>>(),
+        )
+    };
+    print_stats(
+        &sources,
+        &[
+            ("generator REALISTIC", stats_of(TemplateModel::REALISTIC)),
+            ("generator CONTROLLED", stats_of(TemplateModel::CONTROLLED)),
+        ],
     );
-    print_stats(&sources, &gen_stats);
     if let Some(plot) = &args.plot {
         std::fs::write(plot, histogram_svg(&sources)).with_context(|| format!("cannot write {}", plot.display()))?;
         println!("score histograms written to {}", plot.display());
@@ -291,7 +300,7 @@ fn print_scores(sources: &[Scores]) {
     );
 }
 
-fn print_stats(sources: &[Scores], generator: &MinutiaeStats) {
+fn print_stats(sources: &[Scores], generators: &[(&str, MinutiaeStats)]) {
     println!(
         "\n{:<26} {:>9} {:>14} {:>12} {:>9} {:>9} {:>9} {:>14} {:>8}",
         "minutiae statistics",
@@ -323,7 +332,9 @@ fn print_stats(sources: &[Scores], generator: &MinutiaeStats) {
     for s in sources {
         row(&s.name, &s.stats);
     }
-    row("template generator (stats)", generator);
+    for (name, s) in generators {
+        row(name, s);
+    }
     println!("(NN = distance to the nearest other minutia of the same template, px at 500 dpi)");
 }
 

@@ -5,11 +5,11 @@ use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use ridgegate_synth::{ImpressionModel, SynthConfig, finger_impressions_with, fvc_name, synthetic_templates};
+use ridgegate_synth::{SynthConfig, SynthModel, finger_impressions_with, fvc_name, synthetic_templates};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// How impressions vary (see `ridgegate_synth::ImpressionModel`).
+/// How impressions vary (see `ridgegate_synth::SynthModel`).
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Model {
     /// Fitted to the real FVC sensor sets: some impressions are hard to match, as in real life.
@@ -56,8 +56,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(out) = &args.out else { bail!("--out DIR is required to write images") };
     let config = SynthConfig { width: args.width, height: args.height };
     let model = match args.model {
-        Model::Realistic => ImpressionModel::REALISTIC,
-        Model::Controlled => ImpressionModel::CONTROLLED,
+        Model::Realistic => SynthModel::REALISTIC,
+        Model::Controlled => SynthModel::CONTROLLED,
     };
     config.validate()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

@@ -9,16 +9,22 @@ use crate::params::{
     RIDGE_PERTURBATION_CELL, SHAPE_HALF_WIDTH,
 };
 
-/// Ranges of the random acquisition conditions of impressions. Plain data; thread-safe.
+/// How synthetic fingers are grown and how their impressions vary: master ridge density and the
+/// ranges of the random acquisition conditions. Plain data; thread-safe.
 ///
-/// [`ImpressionModel::REALISTIC`] is fitted so that the matcher's genuine and impostor score
+/// [`SynthModel::REALISTIC`] is fitted so that the matcher's genuine and impostor score
 /// distributions on synthetic images come close to those of the real FVC sensor sets (see
 /// `ridgegate realism`); some impressions are then hard to match, as in real life.
-/// [`ImpressionModel::CONTROLLED`] is a cooperative user on a clean sensor (small pose changes,
-/// full contact, little noise): every impression of a finger matches, for functional tests of
-/// capture and enrollment flows.
+/// [`SynthModel::CONTROLLED`] is a cooperative user on a clean sensor (small pose changes,
+/// full contact, little noise) and a dense master (≈ 75 minutiae per impression, more than real
+/// fingers): impressions of a finger match with high scores, for functional tests of capture,
+/// enrollment and gate flows. It is not realistic and must not be used for accuracy figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ImpressionModel {
+pub struct SynthModel {
+    /// Master growth: mean distance between the random seeds, pixels (fewer seeds, fewer minutiae).
+    pub seed_spacing: u32,
+    /// Master growth: contextual-filtering passes (must fill the gaps between seeds).
+    pub growth_iterations: usize,
     /// Rotation standard deviation and hard limit, radians.
     pub rotation: (f32, f32),
     /// Translation standard deviation and hard limit per axis, pixels.
@@ -41,10 +47,12 @@ pub struct ImpressionModel {
     pub noise_sd: (f32, f32),
 }
 
-impl ImpressionModel {
+impl SynthModel {
     /// Realistic acquisition, fitted to the FVC sensor sets (the default of `ridgegate synth`,
     /// the committed test set and the template generator's pose model).
-    pub const REALISTIC: ImpressionModel = ImpressionModel {
+    pub const REALISTIC: SynthModel = SynthModel {
+        seed_spacing: p::SEED_SPACING,
+        growth_iterations: p::GROWTH_ITERATIONS,
         rotation: (p::ROTATION_SD, p::ROTATION_MAX),
         translation: (p::TRANSLATION_SD, p::TRANSLATION_MAX),
         distortion_max: p::DISTORTION_MAX,
@@ -58,7 +66,9 @@ impl ImpressionModel {
     };
     /// Controlled acquisition (cooperative user, clean sensor): what [`crate::impression`] and
     /// [`crate::finger_impressions`] render, so functional tests can rely on genuine matches.
-    pub const CONTROLLED: ImpressionModel = ImpressionModel {
+    pub const CONTROLLED: SynthModel = SynthModel {
+        seed_spacing: p::CONTROLLED_SEED_SPACING,
+        growth_iterations: p::CONTROLLED_GROWTH_ITERATIONS,
         rotation: p::CONTROLLED_ROTATION,
         translation: p::CONTROLLED_TRANSLATION,
         distortion_max: p::CONTROLLED_DISTORTION_MAX,
@@ -102,7 +112,7 @@ pub struct Acquisition {
 
 impl Acquisition {
     /// Draws acquisition conditions for a master of the given size under `model`.
-    pub fn draw(master: &Master, model: &ImpressionModel, rng: &mut Rng) -> Self {
+    pub fn draw(master: &Master, model: &SynthModel, rng: &mut Rng) -> Self {
         let clamp_n = |rng: &mut Rng, sd: f32, max: f32| (rng.normal() * sd).clamp(-max, max);
         let rotation = clamp_n(rng, model.rotation.0, model.rotation.1);
         let translation = (

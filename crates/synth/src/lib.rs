@@ -5,7 +5,7 @@
 //!   ridge-period map by iterated contextual Gabor filtering from random seeds;
 //!   [`impression_with`] renders one 8-bit, 500-dpi sensor impression of it with displacement,
 //!   rotation, elastic distortion, pressure/dryness, partial contact, a ridge-level perturbation,
-//!   background and noise, drawn from an [`ImpressionModel`]: `REALISTIC` (fitted so that the
+//!   background and noise, drawn from an [`SynthModel`]: `REALISTIC` (fitted so that the
 //!   matcher's genuine/impostor scores come close to the real FVC sensor sets, see
 //!   `ridgegate realism`) or `CONTROLLED` (cooperative user; what [`impression`] and
 //!   [`finger_impressions`] use, for functional tests). [`finger_impressions_with`] does master and
@@ -25,11 +25,14 @@ pub mod rng;
 pub mod stats;
 pub mod templates;
 
-pub use impression::{Acquisition, ImpressionModel};
+pub use impression::{Acquisition, SynthModel};
 pub use master::Master;
 pub use orientation::{FingerClass, RidgeModel};
 pub use stats::MinutiaeStats;
-pub use templates::{SyntheticTemplate, finger_templates, synthetic_templates};
+pub use templates::{
+    SyntheticTemplate, TemplateModel, finger_templates, finger_templates_with, synthetic_templates,
+    synthetic_templates_with,
+};
 
 use params::{DPI, MASTER_MARGIN, MAX_IMPRESSIONS, MAX_SIDE, MIN_SIDE};
 use ridgegate_core::{FingerImage, ImageError};
@@ -97,22 +100,34 @@ impl SynthConfig {
     }
 }
 
-/// The master fingerprint of finger `finger` (0-based) under `seed`; the class is drawn with
-/// natural frequencies. The canvas is the impression size plus [`params::MASTER_MARGIN`] on every
-/// side.
+/// The master fingerprint of finger `finger` (0-based) under `seed` and [`SynthModel::CONTROLLED`]
+/// (see [`master_fingerprint_with`]).
+pub fn master_fingerprint(config: &SynthConfig, seed: u64, finger: u64) -> Result<Master, SynthError> {
+    master_fingerprint_with(config, &SynthModel::CONTROLLED, seed, finger)
+}
+
+/// The master fingerprint of finger `finger` (0-based) under `seed` and `model`; the class is drawn
+/// with natural frequencies. The canvas is the impression size plus [`params::MASTER_MARGIN`] on
+/// every side.
 ///
 /// Cost: ≈ 0.3 s single-threaded in release for the default size (dominated by the Gabor growth),
 /// 4 bytes per canvas pixel. Pure; thread-safe.
-pub fn master_fingerprint(config: &SynthConfig, seed: u64, finger: u64) -> Result<Master, SynthError> {
+pub fn master_fingerprint_with(
+    config: &SynthConfig,
+    model: &SynthModel,
+    seed: u64,
+    finger: u64,
+) -> Result<Master, SynthError> {
     config.validate()?;
     let mut rng = Rng::derive(seed, &[TAG_MASTER, finger]);
     let class = FingerClass::draw(&mut rng);
-    Ok(master::grow_master(class, config.width + 2 * MASTER_MARGIN, config.height + 2 * MASTER_MARGIN, &mut rng))
+    let (w, h) = (config.width + 2 * MASTER_MARGIN, config.height + 2 * MASTER_MARGIN);
+    Ok(master::grow_master(class, w, h, model.seed_spacing, model.growth_iterations, &mut rng))
 }
 
 /// Impression `index` (0-based) of `master`, which must be finger `finger` under `seed`, under
-/// [`ImpressionModel::CONTROLLED`] (cooperative user, clean sensor: genuine impressions match).
-/// For realistic impressions use [`impression_with`] and [`ImpressionModel::REALISTIC`].
+/// [`SynthModel::CONTROLLED`] (cooperative user, clean sensor: genuine impressions match).
+/// For realistic impressions use [`impression_with`] and [`SynthModel::REALISTIC`].
 ///
 /// Cost: ≈ 5 ms for 300 × 400. Pure; thread-safe.
 pub fn impression(
@@ -122,16 +137,17 @@ pub fn impression(
     finger: u64,
     index: u32,
 ) -> Result<FingerImage, SynthError> {
-    impression_with(master, config, &ImpressionModel::CONTROLLED, seed, finger, index)
+    impression_with(master, config, &SynthModel::CONTROLLED, seed, finger, index)
 }
 
-/// Impression `index` (0-based) of `master` (finger `finger` under `seed`) under `model`.
+/// Impression `index` (0-based) of `master` (finger `finger` under `seed`, grown with
+/// [`master_fingerprint_with`] and the same `model`) under `model`.
 ///
 /// Cost: ≈ 5 ms for 300 × 400. Pure; thread-safe.
 pub fn impression_with(
     master: &Master,
     config: &SynthConfig,
-    model: &ImpressionModel,
+    model: &SynthModel,
     seed: u64,
     finger: u64,
     index: u32,
@@ -144,7 +160,7 @@ pub fn impression_with(
 }
 
 /// All `count` impressions of finger `finger` (0-based) under `seed`, under
-/// [`ImpressionModel::CONTROLLED`] (see [`finger_impressions_with`] for another model).
+/// [`SynthModel::CONTROLLED`] (see [`finger_impressions_with`] for another model).
 ///
 /// Cost: one master plus `count` impressions. Pure; thread-safe.
 pub fn finger_impressions(
@@ -153,7 +169,7 @@ pub fn finger_impressions(
     finger: u64,
     count: u32,
 ) -> Result<Vec<FingerImage>, SynthError> {
-    finger_impressions_with(config, &ImpressionModel::CONTROLLED, seed, finger, count)
+    finger_impressions_with(config, &SynthModel::CONTROLLED, seed, finger, count)
 }
 
 /// All `count` impressions of finger `finger` (0-based) under `seed` and `model`.
@@ -161,7 +177,7 @@ pub fn finger_impressions(
 /// Cost: one master (≈ 0.3 s) plus `count` impressions. Pure; thread-safe.
 pub fn finger_impressions_with(
     config: &SynthConfig,
-    model: &ImpressionModel,
+    model: &SynthModel,
     seed: u64,
     finger: u64,
     count: u32,
@@ -169,7 +185,7 @@ pub fn finger_impressions_with(
     if count > MAX_IMPRESSIONS {
         return Err(SynthError::TooManyImpressions { got: count, max: MAX_IMPRESSIONS });
     }
-    let master = master_fingerprint(config, seed, finger)?;
+    let master = master_fingerprint_with(config, model, seed, finger)?;
     (0..count).map(|i| impression_with(&master, config, model, seed, finger, i)).collect()
 }
 
@@ -208,7 +224,7 @@ mod tests {
         if std::env::var("REGENERATE").as_deref() == Ok("1") {
             std::fs::create_dir_all(&dir).unwrap();
             for f in 0..TESTDATA_FINGERS {
-                let model = ImpressionModel::REALISTIC;
+                let model = SynthModel::REALISTIC;
                 for (i, img) in finger_impressions_with(&cfg, &model, TESTDATA_SEED, f, TESTDATA_IMPRESSIONS)
                     .unwrap()
                     .iter()
@@ -219,10 +235,10 @@ mod tests {
             }
         }
         let finger = 2;
-        let master = master_fingerprint(&cfg, TESTDATA_SEED, finger).unwrap();
+        let master = master_fingerprint_with(&cfg, &SynthModel::REALISTIC, TESTDATA_SEED, finger).unwrap();
         for index in [0, TESTDATA_IMPRESSIONS - 1] {
             let generated =
-                impression_with(&master, &cfg, &ImpressionModel::REALISTIC, TESTDATA_SEED, finger, index).unwrap();
+                impression_with(&master, &cfg, &SynthModel::REALISTIC, TESTDATA_SEED, finger, index).unwrap();
             let path = dir.join(fvc_name(finger, index));
             let committed = FingerImage::load(&path, Some(500))
                 .unwrap_or_else(|e| panic!("{}: {e}; run with REGENERATE=1", path.display()));
@@ -234,11 +250,11 @@ mod tests {
 
     #[test]
     fn impressions_look_like_fingerprints() {
-        look_like_fingerprints(&SynthConfig::default(), &ImpressionModel::CONTROLLED);
-        look_like_fingerprints(&SynthConfig::default(), &ImpressionModel::REALISTIC);
+        look_like_fingerprints(&SynthConfig::default(), &SynthModel::CONTROLLED);
+        look_like_fingerprints(&SynthConfig::default(), &SynthModel::REALISTIC);
     }
 
-    fn look_like_fingerprints(cfg: &SynthConfig, model: &ImpressionModel) {
+    fn look_like_fingerprints(cfg: &SynthConfig, model: &SynthModel) {
         let imgs = finger_impressions_with(cfg, model, 1, 0, 2).unwrap();
         for img in &imgs {
             let px = img.pixels();

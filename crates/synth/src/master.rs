@@ -3,8 +3,8 @@
 
 use crate::orientation::{FingerClass, RidgeModel};
 use crate::params::{
-    GABOR_RADIUS, GABOR_SIGMA_PER_PERIOD, GROWTH_GAIN, GROWTH_ITERATIONS, ORIENTATION_LEVELS, PERIOD_LEVELS,
-    PERIOD_MAX, PERIOD_MIN, SEED_SPACING, SHAPE_BOTTOM_HALF_HEIGHT, SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT,
+    GABOR_RADIUS, GABOR_SIGMA_PER_PERIOD, GROWTH_GAIN, ORIENTATION_LEVELS, PERIOD_LEVELS, PERIOD_MAX, PERIOD_MIN,
+    SHAPE_BOTTOM_HALF_HEIGHT, SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT,
 };
 use crate::rng::Rng;
 use std::f32::consts::PI;
@@ -61,16 +61,24 @@ impl Master {
     }
 }
 
-/// Grows the master pattern of `class` on a `width` × `height` canvas from `rng`.
+/// Grows the master pattern of `class` on a `width` × `height` canvas from `rng`, with seeds
+/// `seed_spacing` pixels apart on average and `iterations` filtering passes.
 ///
-/// Cost: `GROWTH_ITERATIONS × width × height × (2·GABOR_RADIUS+1)²` multiply-adds
+/// Cost: `iterations × width × height × (2·GABOR_RADIUS+1)²` multiply-adds
 /// (≈ 0.3 s single-threaded for a 400 × 500 canvas in release). Pure; thread-safe.
-pub fn grow_master(class: FingerClass, width: u32, height: u32, rng: &mut Rng) -> Master {
+pub fn grow_master(
+    class: FingerClass,
+    width: u32,
+    height: u32,
+    seed_spacing: u32,
+    iterations: usize,
+    rng: &mut Rng,
+) -> Master {
     let model = RidgeModel::new(class, width as f32, height as f32, rng);
     let kernels = kernel_bank();
     let kernel_index = kernel_index_map(&model, width, height);
-    let mut field = seed_field(width, height, rng);
-    for _ in 0..GROWTH_ITERATIONS {
+    let mut field = seed_field(width, height, seed_spacing, rng);
+    for _ in 0..iterations {
         field = filtered_field(&field, &kernel_index, &kernels, width, height);
     }
     Master { width, height, ridges: field, model }
@@ -131,10 +139,10 @@ fn kernel_index_map(model: &RidgeModel, width: u32, height: u32) -> Vec<u16> {
     map
 }
 
-/// Initial field: sparse random ±1 impulses, on average one per `SEED_SPACING²` pixels.
-fn seed_field(width: u32, height: u32, rng: &mut Rng) -> Vec<f32> {
+/// Initial field: sparse random ±1 impulses, on average one per `spacing²` pixels.
+fn seed_field(width: u32, height: u32, spacing: u32, rng: &mut Rng) -> Vec<f32> {
     let mut field = vec![0.0; (width * height) as usize];
-    let count = (width * height) / (SEED_SPACING * SEED_SPACING);
+    let count = (width * height) / (spacing * spacing).max(1);
     for _ in 0..count {
         let i = rng.below(width * height) as usize;
         field[i] = if rng.chance(0.5) { 1.0 } else { -1.0 };
@@ -181,7 +189,7 @@ mod tests {
     #[test]
     fn grown_master_fills_canvas_with_ridges() {
         let mut rng = Rng::new(11);
-        let m = grow_master(FingerClass::LeftLoop, 120, 120, &mut rng);
+        let m = grow_master(FingerClass::LeftLoop, 120, 120, 14, 14, &mut rng);
         let saturated = m.ridges.iter().filter(|v| v.abs() > 0.5).count();
         assert!(saturated * 10 > m.ridges.len() * 7, "ridges did not grow: {saturated}");
         let ridge = m.ridges.iter().filter(|v| **v > 0.0).count() as f32 / m.ridges.len() as f32;

@@ -37,9 +37,9 @@ pub const GABOR_SIGMA_PER_PERIOD: f32 = 0.42;
 /// Gain applied after each filtering pass before clamping to [-1, 1] (drives the pattern to a
 /// binary-like steady state).
 pub const GROWTH_GAIN: f32 = 2.5;
-/// Number of contextual-filtering passes used to grow ridges from the seeds.
+/// Realistic model: number of contextual-filtering passes used to grow ridges from the seeds.
 pub const GROWTH_ITERATIONS: usize = 22;
-/// Mean distance between random seed impulses, pixels.
+/// Realistic model: mean distance between random seed impulses, pixels (sets the minutiae density).
 pub const SEED_SPACING: u32 = 48;
 
 /// Core position: largest horizontal offset from the canvas centre, fraction of the width.
@@ -87,6 +87,10 @@ pub const DRYNESS_BLOTCH: f32 = 12.0;
 pub const RIDGE_PERTURBATION: f32 = 2.5;
 /// Ridge-level perturbation: lattice cell of that field, pixels (about one ridge period).
 pub const RIDGE_PERTURBATION_CELL: f32 = 10.0;
+/// Controlled model: mean distance between master growth seeds, pixels (dense minutiae).
+pub const CONTROLLED_SEED_SPACING: u32 = 14;
+/// Controlled model: master growth passes.
+pub const CONTROLLED_GROWTH_ITERATIONS: usize = 14;
 /// Controlled impressions (cooperative user, clean sensor): rotation standard deviation and limit, radians.
 pub const CONTROLLED_ROTATION: (f32, f32) = (0.12, 0.35);
 /// Controlled impressions: translation standard deviation and limit per axis, pixels.
@@ -116,10 +120,31 @@ pub const NOISE_SD_RANGE: (f32, f32) = (6.0, 22.0);
 /// Amplitude of the smooth background illumination variation, grey levels.
 pub const BACKGROUND_SHADING: f32 = 10.0;
 
-/// Template generator: mean minutiae count of a master (whole finger, before cropping).
-pub const TPL_MASTER_COUNT_MEAN: f32 = 120.0;
-/// Template generator: standard deviation of the master minutiae count.
-pub const TPL_MASTER_COUNT_SD: f32 = 40.0;
+/// Template generator, realistic model: master minutiae count (whole fingertip) mean and sd.
+pub const TPL_REALISTIC_MASTER_COUNT: (f32, f32) = (120.0, 40.0);
+/// Template generator, realistic model: contact scale range (relative to the fingertip outline).
+pub const TPL_REALISTIC_CONTACT_SCALE: (f32, f32) = (0.45, 0.92);
+/// Template generator, realistic model: range of the per-impression miss probability.
+pub const TPL_REALISTIC_DROP: (f32, f32) = (0.08, 0.35);
+/// Template generator, realistic model: position jitter standard deviation, pixels.
+pub const TPL_REALISTIC_JITTER_SD: f32 = 3.0;
+/// Template generator, realistic model: angle jitter standard deviation, radians.
+pub const TPL_REALISTIC_ANGLE_JITTER_SD: f32 = 0.15;
+/// Template generator, realistic model: mean number of spurious minutiae per impression.
+pub const TPL_REALISTIC_SPURIOUS_MEAN: f32 = 8.0;
+/// Template generator, controlled model: master minutiae count mean and sd.
+pub const TPL_CONTROLLED_MASTER_COUNT: (f32, f32) = (110.0, 42.0);
+/// Template generator, controlled model: contact scale range (steady, about the realistic model's
+/// average, so the minutiae density stays the real one).
+pub const TPL_CONTROLLED_CONTACT_SCALE: (f32, f32) = (0.62, 0.74);
+/// Template generator, controlled model: range of the per-impression miss probability.
+pub const TPL_CONTROLLED_DROP: (f32, f32) = (0.1, 0.2);
+/// Template generator, controlled model: position jitter standard deviation, pixels.
+pub const TPL_CONTROLLED_JITTER_SD: f32 = 2.5;
+/// Template generator, controlled model: angle jitter standard deviation, radians.
+pub const TPL_CONTROLLED_ANGLE_JITTER_SD: f32 = 0.12;
+/// Template generator, controlled model: mean number of spurious minutiae per impression.
+pub const TPL_CONTROLLED_SPURIOUS_MEAN: f32 = 6.0;
 /// Template generator: hard limits of the master count.
 pub const TPL_MASTER_COUNT_RANGE: (u32, u32) = (30, 260);
 /// Template generator: minimum distance between master minutiae, pixels.
@@ -128,16 +153,8 @@ pub const TPL_MIN_SPACING: f32 = 8.0;
 pub const TPL_ENDING_RATIO: f32 = 0.52;
 /// Template generator: master minutia quality mean and standard deviation (0..=100).
 pub const TPL_QUALITY: (f32, f32) = (71.0, 15.0);
-/// Template generator: impression position jitter standard deviation, pixels.
-pub const TPL_JITTER_SD: f32 = 3.0;
-/// Template generator: impression angle jitter standard deviation, radians.
-pub const TPL_ANGLE_JITTER_SD: f32 = 0.15;
-/// Template generator: range of the per-impression probability that a true minutia is missed.
-pub const TPL_DROP_PROBABILITY: (f32, f32) = (0.08, 0.35);
 /// Template generator: probability that the kind of a minutia is swapped (ending↔bifurcation).
 pub const TPL_KIND_FLIP_PROBABILITY: f32 = 0.1;
-/// Template generator: mean number of spurious minutiae per impression.
-pub const TPL_SPURIOUS_MEAN: f32 = 8.0;
 /// Template generator: quality mean and standard deviation of spurious minutiae.
 pub const TPL_SPURIOUS_QUALITY: (f32, f32) = (55.0, 15.0);
 /// Template generator: per-impression quality jitter standard deviation.
@@ -146,8 +163,6 @@ pub const TPL_QUALITY_JITTER_SD: f32 = 8.0;
 pub const TPL_PLACEMENT_ATTEMPTS: u32 = 30;
 /// Template generator: image quality range written into templates.
 pub const TPL_IMAGE_QUALITY: (f32, f32) = (62.0, 97.0);
-/// Template generator: contact area scale range (relative to the fingertip outline).
-pub const TPL_CONTACT_SCALE_RANGE: (f32, f32) = (0.45, 0.92);
 /// Template generator: contact ellipse half-height as a fraction of the master canvas height.
 pub const TPL_CONTACT_HALF_HEIGHT: f32 = 0.5;
 

@@ -2,13 +2,12 @@
 //! (one master minutiae set per finger, perturbed impressions) without rendering images.
 
 use crate::orientation::{FingerClass, RidgeModel, SmoothNoise};
+use crate::params;
 use crate::params::{
-    CONTACT_SHIFT_MAX, DEFAULT_HEIGHT, DEFAULT_WIDTH, DISTORTION_MAX, DISTORTION_WAVELENGTH, DPI, MASTER_MARGIN,
-    ROTATION_MAX, ROTATION_SD, SHAPE_BOTTOM_HALF_HEIGHT, SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT, TPL_ANGLE_JITTER_SD,
-    TPL_CONTACT_HALF_HEIGHT, TPL_CONTACT_SCALE_RANGE, TPL_DROP_PROBABILITY, TPL_ENDING_RATIO, TPL_IMAGE_QUALITY,
-    TPL_JITTER_SD, TPL_KIND_FLIP_PROBABILITY, TPL_MASTER_COUNT_MEAN, TPL_MASTER_COUNT_RANGE, TPL_MASTER_COUNT_SD,
-    TPL_MIN_SPACING, TPL_PLACEMENT_ATTEMPTS, TPL_QUALITY, TPL_QUALITY_JITTER_SD, TPL_SPURIOUS_MEAN,
-    TPL_SPURIOUS_QUALITY, TRANSLATION_MAX, TRANSLATION_SD,
+    DEFAULT_HEIGHT, DEFAULT_WIDTH, DISTORTION_WAVELENGTH, DPI, MASTER_MARGIN, SHAPE_BOTTOM_HALF_HEIGHT,
+    SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT, TPL_CONTACT_HALF_HEIGHT, TPL_ENDING_RATIO, TPL_IMAGE_QUALITY,
+    TPL_KIND_FLIP_PROBABILITY, TPL_MASTER_COUNT_RANGE, TPL_MIN_SPACING, TPL_PLACEMENT_ATTEMPTS, TPL_QUALITY,
+    TPL_QUALITY_JITTER_SD, TPL_SPURIOUS_QUALITY,
 };
 use crate::rng::Rng;
 use ridgegate_core::{Minutia, MinutiaKind, Template};
@@ -18,6 +17,68 @@ use std::f32::consts::{PI, TAU};
 const TAG_MASTER: u64 = 0x7470_6c5f_6d73;
 /// Stream tag of impression draws.
 const TAG_IMPRESSION: u64 = 0x7470_6c5f_696d;
+
+/// How template impressions of a finger vary. Plain data; thread-safe.
+///
+/// Both models produce templates whose minutiae statistics (count, spacing, kind ratio, quality)
+/// are fitted to real extraction output on the FVC sensor sets (`params::REAL_*`).
+/// [`TemplateModel::REALISTIC`] also makes impressions of a finger differ as much as real ones do
+/// (the matcher's EER on them is close to the real sets'), for accuracy-at-scale benchmarks;
+/// [`TemplateModel::CONTROLLED`] (the default of [`synthetic_templates`] and [`finger_templates`])
+/// is a cooperative user: impressions of a finger reliably match, for functional tests of
+/// enrollment and duplicate checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemplateModel {
+    /// Master minutiae count (whole fingertip): mean and standard deviation.
+    pub master_count: (f32, f32),
+    /// Rotation standard deviation and limit, radians.
+    pub rotation: (f32, f32),
+    /// Translation standard deviation and limit per axis, pixels.
+    pub translation: (f32, f32),
+    /// Largest smooth elastic distortion, pixels.
+    pub distortion_max: f32,
+    /// Contact area scale range relative to the fingertip outline.
+    pub contact_scale: (f32, f32),
+    /// Largest contact-area shift, fraction of its half-axis.
+    pub contact_shift_max: f32,
+    /// Range of the per-impression probability that a true minutia is missed.
+    pub drop: (f32, f32),
+    /// Position jitter standard deviation, pixels.
+    pub jitter_sd: f32,
+    /// Angle jitter standard deviation, radians.
+    pub angle_jitter_sd: f32,
+    /// Mean number of spurious minutiae per impression.
+    pub spurious_mean: f32,
+}
+
+impl TemplateModel {
+    /// Realistic variation between impressions (fitted with `ridgegate realism`).
+    pub const REALISTIC: TemplateModel = TemplateModel {
+        master_count: params::TPL_REALISTIC_MASTER_COUNT,
+        rotation: (params::ROTATION_SD, params::ROTATION_MAX),
+        translation: (params::TRANSLATION_SD, params::TRANSLATION_MAX),
+        distortion_max: params::DISTORTION_MAX,
+        contact_scale: params::TPL_REALISTIC_CONTACT_SCALE,
+        contact_shift_max: params::CONTACT_SHIFT_MAX,
+        drop: params::TPL_REALISTIC_DROP,
+        jitter_sd: params::TPL_REALISTIC_JITTER_SD,
+        angle_jitter_sd: params::TPL_REALISTIC_ANGLE_JITTER_SD,
+        spurious_mean: params::TPL_REALISTIC_SPURIOUS_MEAN,
+    };
+    /// Cooperative user: small pose changes, nearly full contact, few misses.
+    pub const CONTROLLED: TemplateModel = TemplateModel {
+        master_count: params::TPL_CONTROLLED_MASTER_COUNT,
+        rotation: params::CONTROLLED_ROTATION,
+        translation: params::CONTROLLED_TRANSLATION,
+        distortion_max: params::CONTROLLED_DISTORTION_MAX,
+        contact_scale: params::TPL_CONTROLLED_CONTACT_SCALE,
+        contact_shift_max: params::CONTROLLED_CONTACT_SHIFT_MAX,
+        drop: params::TPL_CONTROLLED_DROP,
+        jitter_sd: params::TPL_CONTROLLED_JITTER_SD,
+        angle_jitter_sd: params::TPL_CONTROLLED_ANGLE_JITTER_SD,
+        spurious_mean: params::TPL_CONTROLLED_SPURIOUS_MEAN,
+    };
+}
 
 /// A master minutia in float canvas coordinates (canvas = impression + margin on every side).
 #[derive(Debug, Clone, Copy)]
@@ -32,12 +93,12 @@ struct MasterMinutia {
 
 /// The master minutiae of synthetic finger `finger` under `seed`: a class orientation model,
 /// positions spread over the fingertip with a minimum spacing, directions along the ridge flow.
-fn master_minutiae(seed: u64, finger: u64) -> Vec<MasterMinutia> {
+fn master_minutiae(tm: &TemplateModel, seed: u64, finger: u64) -> Vec<MasterMinutia> {
     let mut rng = Rng::derive(seed, &[TAG_MASTER, finger]);
     let (w, h) = ((DEFAULT_WIDTH + 2 * MASTER_MARGIN) as f32, (DEFAULT_HEIGHT + 2 * MASTER_MARGIN) as f32);
     let class = FingerClass::draw(&mut rng);
     let model = RidgeModel::new(class, w, h, &mut rng);
-    let count = (TPL_MASTER_COUNT_MEAN + TPL_MASTER_COUNT_SD * rng.normal())
+    let count = (tm.master_count.0 + tm.master_count.1 * rng.normal())
         .round()
         .clamp(TPL_MASTER_COUNT_RANGE.0 as f32, TPL_MASTER_COUNT_RANGE.1 as f32) as usize;
     let mut out: Vec<MasterMinutia> = Vec::with_capacity(count);
@@ -75,23 +136,29 @@ fn inside_fingertip(x: f32, y: f32, w: f32, h: f32) -> bool {
 /// Impression `impression` of a master: rigid placement, smooth elastic distortion, a partial
 /// elliptical contact area, jitter, misses, kind swaps and spurious minutiae, cropped to the
 /// default impression window. Mirrors the image-level impression model ([`crate::impression`]).
-fn impression_template(master: &[MasterMinutia], seed: u64, finger: u64, impression: u64) -> Template {
+fn impression_template(
+    model: &TemplateModel,
+    master: &[MasterMinutia],
+    seed: u64,
+    finger: u64,
+    impression: u64,
+) -> Template {
     let mut rng = Rng::derive(seed, &[TAG_IMPRESSION, finger, impression]);
     let (w, h) = (DEFAULT_WIDTH as f32, DEFAULT_HEIGHT as f32);
     let (mw, mh) = (w + 2.0 * MASTER_MARGIN as f32, h + 2.0 * MASTER_MARGIN as f32);
-    let rot = (rng.normal() * ROTATION_SD).clamp(-ROTATION_MAX, ROTATION_MAX);
-    let tx = (rng.normal() * TRANSLATION_SD).clamp(-TRANSLATION_MAX, TRANSLATION_MAX);
-    let ty = (rng.normal() * TRANSLATION_SD).clamp(-TRANSLATION_MAX, TRANSLATION_MAX);
+    let rot = (rng.normal() * model.rotation.0).clamp(-model.rotation.1, model.rotation.1);
+    let tx = (rng.normal() * model.translation.0).clamp(-model.translation.1, model.translation.1);
+    let ty = (rng.normal() * model.translation.0).clamp(-model.translation.1, model.translation.1);
     let distortion = (
         SmoothNoise::new(&mut rng, DISTORTION_WAVELENGTH.0, DISTORTION_WAVELENGTH.1),
         SmoothNoise::new(&mut rng, DISTORTION_WAVELENGTH.0, DISTORTION_WAVELENGTH.1),
-        rng.range(0.0, DISTORTION_MAX),
+        rng.range(0.0, model.distortion_max),
     );
     // Contact ellipse in impression coordinates: the fingertip outline scaled by the pressure.
-    let scale = rng.range(TPL_CONTACT_SCALE_RANGE.0, TPL_CONTACT_SCALE_RANGE.1);
+    let scale = rng.range(model.contact_scale.0, model.contact_scale.1);
     let (ax, ay) = (mw * SHAPE_HALF_WIDTH * scale, mh * TPL_CONTACT_HALF_HEIGHT * scale);
-    let ccx = w * 0.5 + tx + rng.range(-CONTACT_SHIFT_MAX, CONTACT_SHIFT_MAX) * ax;
-    let ccy = h * 0.5 + ty + rng.range(-CONTACT_SHIFT_MAX, CONTACT_SHIFT_MAX) * ay;
+    let ccx = w * 0.5 + tx + rng.range(-model.contact_shift_max, model.contact_shift_max) * ax;
+    let ccy = h * 0.5 + ty + rng.range(-model.contact_shift_max, model.contact_shift_max) * ay;
     let in_contact = |x: f32, y: f32| ((x - ccx) / ax).powi(2) + ((y - ccy) / ay).powi(2) < 1.0;
     let (s, c) = rot.sin_cos();
     let mut tpl = Template::new(DEFAULT_WIDTH as u16, DEFAULT_HEIGHT as u16, DPI);
@@ -104,7 +171,7 @@ fn impression_template(master: &[MasterMinutia], seed: u64, finger: u64, impress
             tpl.minutiae.push(Minutia::new(x as u16, y as u16, iso, kind, q));
         }
     };
-    let drop = rng.range(TPL_DROP_PROBABILITY.0, TPL_DROP_PROBABILITY.1);
+    let drop = rng.range(model.drop.0, model.drop.1);
     for m in master {
         if rng.chance(drop) {
             continue;
@@ -113,9 +180,9 @@ fn impression_template(master: &[MasterMinutia], seed: u64, finger: u64, impress
         let (dx, dy) = (m.x - mw * 0.5, m.y - mh * 0.5);
         let x0 = c * dx + s * dy + w * 0.5 + tx;
         let y0 = -s * dx + c * dy + h * 0.5 + ty;
-        let x = x0 + distortion.2 * distortion.0.at(x0, y0) + TPL_JITTER_SD * rng.normal();
-        let y = y0 + distortion.2 * distortion.1.at(x0, y0) + TPL_JITTER_SD * rng.normal();
-        let dir = m.dir - rot + TPL_ANGLE_JITTER_SD * rng.normal();
+        let x = x0 + distortion.2 * distortion.0.at(x0, y0) + model.jitter_sd * rng.normal();
+        let y = y0 + distortion.2 * distortion.1.at(x0, y0) + model.jitter_sd * rng.normal();
+        let dir = m.dir - rot + model.angle_jitter_sd * rng.normal();
         let kind = if rng.chance(TPL_KIND_FLIP_PROBABILITY) {
             match m.kind {
                 MinutiaKind::Ending => MinutiaKind::Bifurcation,
@@ -127,7 +194,7 @@ fn impression_template(master: &[MasterMinutia], seed: u64, finger: u64, impress
         let q = m.quality + TPL_QUALITY_JITTER_SD * rng.normal();
         push(x, y, dir, kind, q, &mut tpl);
     }
-    for _ in 0..rng.poisson(TPL_SPURIOUS_MEAN) {
+    for _ in 0..rng.poisson(model.spurious_mean) {
         let kind = if rng.chance(TPL_ENDING_RATIO) { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
         let q = TPL_SPURIOUS_QUALITY.0 + TPL_SPURIOUS_QUALITY.1 * rng.normal();
         push(ccx + rng.range(-ax, ax), ccy + rng.range(-ay, ay), rng.range(0.0, TAU), kind, q, &mut tpl);
@@ -169,18 +236,38 @@ pub fn synthetic_templates(
     impressions_per_finger: u32,
     seed: u64,
 ) -> impl Iterator<Item = SyntheticTemplate> + Send {
-    (0..fingers).flat_map(move |finger| finger_templates(seed, finger, impressions_per_finger))
+    synthetic_templates_with(TemplateModel::CONTROLLED, fingers, impressions_per_finger, seed)
 }
 
-/// The `impressions` templates of one synthetic finger (see [`synthetic_templates`]).
-/// Pure; thread-safe.
+/// [`synthetic_templates`] under another [`TemplateModel`] (e.g. [`TemplateModel::REALISTIC`]).
+pub fn synthetic_templates_with(
+    model: TemplateModel,
+    fingers: u64,
+    impressions_per_finger: u32,
+    seed: u64,
+) -> impl Iterator<Item = SyntheticTemplate> + Send {
+    (0..fingers).flat_map(move |finger| finger_templates_with(&model, seed, finger, impressions_per_finger))
+}
+
+/// The `impressions` templates of one synthetic finger under [`TemplateModel::CONTROLLED`] (see
+/// [`synthetic_templates`]). Pure; thread-safe.
 pub fn finger_templates(seed: u64, finger: u64, impressions: u32) -> Vec<SyntheticTemplate> {
-    let master = master_minutiae(seed, finger);
+    finger_templates_with(&TemplateModel::CONTROLLED, seed, finger, impressions)
+}
+
+/// The `impressions` templates of one synthetic finger under `model`. Pure; thread-safe.
+pub fn finger_templates_with(
+    model: &TemplateModel,
+    seed: u64,
+    finger: u64,
+    impressions: u32,
+) -> Vec<SyntheticTemplate> {
+    let master = master_minutiae(model, seed, finger);
     (0..impressions)
         .map(|i| SyntheticTemplate {
             finger,
             impression: i,
-            template: impression_template(&master, seed, finger, i as u64),
+            template: impression_template(model, &master, seed, finger, i as u64),
         })
         .collect()
 }
@@ -207,9 +294,17 @@ mod tests {
         use crate::params::{
             REAL_COUNT, REAL_ENDING_RATIO, REAL_IMAGE_QUALITY, REAL_QUALITY, REAL_SPACING_MEAN, REAL_SPACING_MEDIAN,
         };
-        let all: Vec<_> = synthetic_templates(500, 4, 5).map(|t| t.template).collect();
-        assert_eq!(all.len(), 2000);
-        let s = crate::MinutiaeStats::of(&all);
+        for model in [TemplateModel::CONTROLLED, TemplateModel::REALISTIC] {
+            let all: Vec<_> = synthetic_templates_with(model, 500, 4, 5).map(|t| t.template).collect();
+            assert_eq!(all.len(), 2000);
+            check_fit(&crate::MinutiaeStats::of(&all));
+        }
+    }
+
+    fn check_fit(s: &crate::MinutiaeStats) {
+        use crate::params::{
+            REAL_COUNT, REAL_ENDING_RATIO, REAL_IMAGE_QUALITY, REAL_QUALITY, REAL_SPACING_MEAN, REAL_SPACING_MEDIAN,
+        };
         let close = |got: f64, want: f64, rel: f64| (got - want).abs() <= rel * want;
         assert!(close(s.count_mean, REAL_COUNT.0, 0.08), "count mean {} vs {}", s.count_mean, REAL_COUNT.0);
         assert!(close(s.count_sd, REAL_COUNT.1, 0.2), "count sd {} vs {}", s.count_sd, REAL_COUNT.1);
