@@ -291,9 +291,6 @@ mod tests {
     /// (`params::REAL_*`, measured on the FVC sensor sets) within a few per cent.
     #[test]
     fn statistics_fit_real_extraction_output() {
-        use crate::params::{
-            REAL_COUNT, REAL_ENDING_RATIO, REAL_IMAGE_QUALITY, REAL_QUALITY, REAL_SPACING_MEAN, REAL_SPACING_MEDIAN,
-        };
         for model in [TemplateModel::CONTROLLED, TemplateModel::REALISTIC] {
             let all: Vec<_> = synthetic_templates_with(model, 500, 4, 5).map(|t| t.template).collect();
             assert_eq!(all.len(), 2000);
