@@ -180,6 +180,7 @@ function prompt(msg, cls) {
 function showSession(s) {
   state.session = s;
   $("capture-panel").hidden = false;
+  for (const id of ["capture-file", "restart", "abandon"]) $(id).disabled = false;
   const grid = $("grid");
   const head = document.createElement("tr");
   head.innerHTML = "<th>finger</th><th>1</th><th>2</th><th>3</th><th>4</th><th>attempts</th>";
@@ -325,7 +326,8 @@ async function complete() {
     p.textContent = "No duplicate: no match among " + d.gallery_templates + " enrolled templates. Enrolled " + r.data.year + ".";
   }
   out.replaceChildren(p);
-  $("capture-panel").hidden = true;
+  // Keep the final grid on screen; capturing is over.
+  for (const id of ["capture", "capture-file", "restart", "abandon"]) $(id).disabled = true;
   $("pledge-panel").hidden = false;
   prompt("", "");
   const again = await api("GET", "/api/applicants/" + encodeURIComponent(state.applicant.id));
@@ -377,6 +379,8 @@ $("capture").addEventListener("click", () => capture(undefined));
 $("capture-file").addEventListener("change", uploadCapture);
 $("restart").addEventListener("click", restartFinger);
 $("abandon").addEventListener("click", abandon);
+$("pledge-submit").addEventListener("click", submitPledge);
+$("print").addEventListener("click", printForm);
 $("vs-low").addEventListener("click", () => virtual({ script: ["low_quality"] }));
 $("vs-short").addEventListener("click", () => virtual({ script: ["retry:too_short"] }));
 $("vs-unplug").addEventListener("click", () => virtual({ script: ["unplug"] }));
