@@ -282,7 +282,11 @@ async fn desk_page_enrolls_an_applicant_in_headless_chromium() {
         assert_eq!(cells, json!(24), "the grid shows 24 accepted captures");
         let qualities = cdp.eval("Array.from(document.querySelectorAll('#grid td.filled')).map(td => parseInt(td.textContent.slice(2)))");
         assert!(qualities.as_array().unwrap().iter().all(|q| q.as_u64().unwrap() >= 40), "{qualities}");
-        assert!(cdp.eval("document.getElementById('facts').textContent").as_str().unwrap().contains("already enrolled this year"));
+        cdp.wait_for(
+            "document.getElementById('facts').textContent.includes('already enrolled this year')",
+            10,
+            "the refreshed applicant facts",
+        );
 
         // Pledge and the printable form (two copies with the photo).
         cdp.click("pledge-accept");
