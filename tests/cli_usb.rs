@@ -82,3 +82,14 @@ fn scan_rejects_unsupported_usb_ids_with_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("VID:PID"));
 }
+
+#[test]
+fn devices_supported_lists_every_usb_id_table() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ridgegate")).args(["devices", "--supported"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for needle in ["usb:05ba:000a", "usb:045e:00ca", "usb:08ff:5731", "usb:147e:2016", "usb:04f3:0c26", "usb:1c7a:0570"]
+    {
+        assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
+    }
+}

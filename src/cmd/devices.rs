@@ -9,10 +9,21 @@ pub struct Args {
     /// Print attached devices only, one selector per line (for scripts).
     #[arg(long)]
     quiet: bool,
+    /// Print every supported USB scanner model (the drivers' USB ID tables) instead.
+    #[arg(long, conflicts_with = "quiet")]
+    supported: bool,
 }
 
 /// Runs `ridgegate devices`. Never fails for "nothing attached"; prints what was found.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.supported {
+        for driver in ridgegate_capture::usb::USB_DRIVERS {
+            for id in driver.ids {
+                println!("usb:{:04x}:{:04x}  {:<12} {}", id.vid, id.pid, driver.name, id.model);
+            }
+        }
+        return Ok(());
+    }
     // One driver's failing enumeration (e.g. a library that panics when /sys/class/tty is
     // missing) must not hide the others' devices.
     let found: Vec<_> = ridgegate_capture::DRIVERS
