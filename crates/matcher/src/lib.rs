@@ -3,28 +3,30 @@
 //! 1:1 fingerprint comparison with calibrated scores, multi-view/multi-attempt fusion and the
 //! evaluation metrics that prove accuracy.
 //!
-//! ## Algorithm
-//! 1. **Search form** ([`Candidate::new`]): minutiae rescaled to 500 dpi (any input dpi), the best
-//!    [`params::MAX_MATCH_MINUTIAE`] by quality, each with edges to its
-//!    [`params::EDGE_NEIGHBOURS`] nearest neighbours. An edge is described by its length and the
-//!    two minutia directions relative to it: invariant to rotation and translation.
-//! 2. **Probe index** ([`Probe::new`]): the probe's edges hashed by quantised (length, angle,
-//!    angle), each inserted into every neighbouring bucket, so a candidate edge needs one lookup.
-//! 3. **Root votes**: every compatible probe/candidate edge pair votes for the two minutia
-//!    correspondences it implies; the [`params::MAX_ROOTS`] best-voted become alignment anchors.
-//! 4. **Consolidation**: for each anchor, the probe is rotated/translated onto the candidate and
-//!    minutiae are paired greedily from the anchor outwards, with a distance tolerance that grows
-//!    with the distance from the anchor (skin distortion). The best alignment is refined once by a
-//!    least-squares rigid fit over its pairs and paired again.
-//! 5. **Raw score** = `pairs² / √(overlap_probe · overlap_candidate)`, counting only minutiae that
-//!    fall inside the other impression's area (partial overlap is not penalised).
+//! ## Algorithm (bit-based Minutia Cylinder-Code with relaxation, Cappelli et al. 2010)
+//! 1. **Search form** ([`Candidate::new`], [`Probe::new`]): minutiae rescaled to 500 dpi (any
+//!    input dpi), the best [`params::MAX_MATCH_MINUTIAE`] by quality. Each minutia gets a
+//!    *cylinder*: a bit vector describing which neighbours lie where, with which relative
+//!    direction, in the minutia's own frame — invariant to rotation and translation, and local,
+//!    so skin distortion far away does not disturb it. Cells outside the impression (far from the
+//!    convex hull of its minutiae) are masked as invalid, so partial overlap is not penalised.
+//! 2. **Local similarities**: every probe/candidate cylinder pair whose directions differ by at
+//!    most [`params::MAX_ROTATION`] is compared on the cells valid in both
+//!    (`1 − ‖a⊕b‖/(‖a‖+‖b‖)`, popcounts).
+//! 3. **Pair selection**: the most similar pairs are taken greedily, one-to-one.
+//! 4. **Relaxation** (global consolidation, tolerant to distortion): each pair's similarity is
+//!    repeatedly reinforced by the pairs geometrically compatible with it (same inter-minutia
+//!    distance, same relative direction, same radial angle, each within a soft tolerance), so
+//!    pairs belonging to one consistent alignment support each other and isolated chance
+//!    resemblances fade.
+//! 5. **Raw score** in `[0, 1]`: the mean relaxed similarity of the
+//!    [`params::MAX_SCORE_PAIRS`] most reinforced pairs (fewer for templates with few minutiae).
 //! 6. **Calibration** ([`calibration`]): raw → [`Score`] = −10·log10(FMR) from a table measured on
 //!    real impostor comparisons.
 //!
 //! Scores are deterministic. [`Probe`] and [`Candidate`] are immutable after construction and
 //! `Send + Sync`: one probe can be compared against many candidates from many threads.
-//! Cost: building a [`Candidate`] ~10 µs, a [`Probe`] ~30 µs, one comparison ~10–30 µs
-//! (see `benches/matcher.rs`).
+//! Costs: see `benches/matcher.rs` (`cargo bench -p ridgegate-matcher`).
 
 pub mod calibration;
 pub mod eval;
@@ -37,7 +39,8 @@ pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, Search
 
 use params::*;
 use ridgegate_core::{Score, Template};
-use search::{SearchTemplate, angle_distance, buckets, compatible, edge_key, wrap};
+use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells};
+use std::sync::LazyLock;
 
 /// Candidate-side search data of one template. Build once, compare many times. `Send + Sync`.
 #[derive(Debug, Clone)]
@@ -46,46 +49,28 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// Builds the search form (rescaling to 500 dpi, edges, grid). Cost: O(n²) in minutiae, ~10 µs.
+    /// Builds the search form (rescaling to 500 dpi, one cylinder per minutia). Cost: linear in
+    /// minutiae × neighbours (see the bench).
     pub fn new(template: &Template) -> Self {
         Candidate { t: SearchTemplate::new(template) }
     }
-    /// Number of minutiae used for matching.
+    /// Number of minutiae with a usable cylinder (those that take part in matching).
     pub fn minutia_count(&self) -> usize {
         self.t.points.len()
     }
 }
 
-/// Probe-side index: the probe's search form plus its edge hash table. Build once per probe and
-/// compare against any number of candidates, from any number of threads. `Send + Sync`.
+/// Probe-side search data. Build once per probe and compare against any number of candidates,
+/// from any number of threads. `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct Probe {
     t: SearchTemplate,
-    /// (key, edge index) sorted by key; each edge appears under all 27 neighbouring buckets.
-    index: Vec<(u32, u16)>,
 }
 
 impl Probe {
-    /// Builds the probe index. Cost: ~30 µs for 40 minutiae.
+    /// Builds the probe's search form (same cost as [`Candidate::new`]).
     pub fn new(template: &Template) -> Self {
-        let t = SearchTemplate::new(template);
-        let mut index = Vec::with_capacity(t.edges.len() * 27);
-        for (i, e) in t.edges.iter().enumerate() {
-            let (l, f, to) = buckets(e);
-            for dl in -1..=1 {
-                if l + dl < 0 {
-                    continue;
-                }
-                for df in -1..=1 {
-                    for dt in -1..=1 {
-                        index.push((edge_key(l + dl, f + df, to + dt), i as u16));
-                    }
-                }
-            }
-        }
-        index.sort_unstable();
-        index.dedup();
-        Probe { t, index }
+        Probe { t: SearchTemplate::new(template) }
     }
 
     /// Calibrated similarity of this probe and a candidate (see [`calibration`] for the FMR
@@ -94,163 +79,162 @@ impl Probe {
         calibration::score_from_raw(self.raw_score(candidate))
     }
 
-    /// The uncalibrated similarity (`pairs² / √(overlaps)`), for calibration and diagnostics.
+    /// The uncalibrated similarity in `[0, 1]`, for calibration and diagnostics.
     pub fn raw_score(&self, candidate: &Candidate) -> f32 {
         let (p, c) = (&self.t, &candidate.t);
         let (np, nc) = (p.points.len(), c.points.len());
-        if np < 2 || nc < 2 {
+        if np == 0 || nc == 0 {
             return 0.0;
         }
-        // Root votes.
-        let mut votes = vec![0u16; np * nc];
-        for ce in &c.edges {
-            let (l, f, t) = buckets(ce);
-            let key = edge_key(l, f, t);
-            let start = self.index.partition_point(|&(k, _)| k < key);
-            for &(k, pi) in &self.index[start..] {
-                if k != key {
-                    break;
+        let min_common = (MIN_MATCHABLE_CELLS * disc_cells() as f32).ceil() as u32;
+        // Local similarities.
+        let mut sims: Vec<(f32, u16, u16)> = Vec::with_capacity(np * nc / 2);
+        for (i, pp) in p.points.iter().enumerate() {
+            let a = p.cylinder(i);
+            for (j, cp) in c.points.iter().enumerate() {
+                if angle_distance(pp.dir, cp.dir) > MAX_ROTATION {
+                    continue;
                 }
-                let pe = &p.edges[pi as usize];
-                if compatible(pe, ce) {
-                    votes[pe.from as usize * nc + ce.from as usize] += 1;
-                    votes[pe.to as usize * nc + ce.to as usize] += 1;
+                let s = cylinder_similarity(a, c.cylinder(j), min_common);
+                if s > 0.0 {
+                    sims.push((s, i as u16, j as u16));
                 }
             }
         }
-        let mut roots: Vec<(u16, u16, u16)> = votes
-            .iter()
-            .enumerate()
-            .filter(|&(_, &v)| v > 0)
-            .map(|(i, &v)| (v, (i / nc) as u16, (i % nc) as u16))
-            .collect();
-        roots.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        roots.truncate(MAX_ROOTS);
-        // Consolidation from each root; refine the best.
-        let mut best: Option<Pairing> = None;
-        let mut scratch = Scratch::new(np, nc);
-        for &(_, pi, ci) in &roots {
-            let (pp, cp) = (p.points[pi as usize], c.points[ci as usize]);
-            let align = Alignment { theta: cp.dir - pp.dir, anchor_p: (pp.x, pp.y), anchor_c: (cp.x, cp.y) };
-            let pairing = pair(p, c, &align, &mut scratch);
-            if best.as_ref().is_none_or(|b| pairing.raw > b.raw) {
-                best = Some(pairing);
+        // One-to-one selection of the most similar pairs.
+        sims.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let n_relax = np.min(nc).min(MAX_RELAX_PAIRS);
+        let mut used_p = [false; MAX_MATCH_MINUTIAE];
+        let mut used_c = [false; MAX_MATCH_MINUTIAE];
+        let mut pairs: Vec<(f32, u16, u16)> = Vec::with_capacity(n_relax);
+        for &(s, i, j) in &sims {
+            if pairs.len() == n_relax {
+                break;
+            }
+            if !used_p[i as usize] && !used_c[j as usize] {
+                used_p[i as usize] = true;
+                used_c[j as usize] = true;
+                pairs.push((s, i, j));
             }
         }
-        let Some(best) = best else { return 0.0 };
-        let refined = refit(p, c, &best).map(|a| pair(p, c, &a, &mut scratch));
-        match refined {
-            Some(r) if r.raw > best.raw => r.raw,
-            _ => best.raw,
-        }
+        let n_score = score_pairs(p.minutiae.min(c.minutiae));
+        relaxed_score(p, c, &pairs, n_score)
     }
 }
 
-/// Compares two templates (builds both search forms; ~50 µs). Not symmetric in general:
-/// `a` is the probe. Use [`Probe`] and [`Candidate`] to reuse work across comparisons.
+/// Compares two templates (builds both search forms). `a` is the probe. Use [`Probe`] and
+/// [`Candidate`] to reuse work across comparisons.
 pub fn compare(a: &Template, b: &Template) -> Score {
     Probe::new(a).compare(&Candidate::new(b))
 }
 
-/// A rigid alignment: rotate by `theta` about `anchor_p`, move `anchor_p` onto `anchor_c`.
-struct Alignment {
-    theta: f32,
-    anchor_p: (f32, f32),
-    anchor_c: (f32, f32),
+/// nP: pairs averaged into the score, growing with the smaller minutia count.
+fn score_pairs(n: usize) -> usize {
+    let z = sigmoid(n as f32, SCORE_PAIRS_MID, SCORE_PAIRS_SLOPE);
+    MIN_SCORE_PAIRS + (z * (MAX_SCORE_PAIRS - MIN_SCORE_PAIRS) as f32).round() as usize
 }
 
-struct Pairing {
-    raw: f32,
-    pairs: Vec<(u16, u16)>,
+/// `1 / (1 + e^(−slope·(v − mid)))`.
+fn sigmoid(v: f32, mid: f32, slope: f32) -> f32 {
+    1.0 / (1.0 + (-slope * (v - mid)).exp())
 }
 
-struct Scratch {
-    used: Vec<bool>,
-    order: Vec<(f32, u16)>,
+/// Lookup tables of the three compatibility sigmoids (built once; deterministic).
+struct RelaxTables {
+    /// ρ1 over the distance difference, [`DIST_STEPS_PER_PX`] steps per px.
+    distance: Vec<f32>,
+    /// ρ2 over the direction difference in `[0, π]`.
+    direction: Vec<f32>,
+    /// ρ3 over the cosine of the radial-angle difference in `[−1, 1]`.
+    radial_cos: Vec<f32>,
 }
 
-impl Scratch {
-    fn new(np: usize, nc: usize) -> Self {
-        Scratch { used: vec![false; nc], order: Vec::with_capacity(np) }
-    }
-}
+const DIST_STEPS_PER_PX: f32 = 8.0;
+const DIST_TABLE: usize = 512;
+const ANGLE_TABLE: usize = 512;
+const COS_TABLE: usize = 4096;
 
-/// Greedy pairing under an alignment, from the anchor outwards.
-fn pair(p: &SearchTemplate, c: &SearchTemplate, a: &Alignment, s: &mut Scratch) -> Pairing {
-    let (sin, cos) = a.theta.sin_cos();
-    let (ax, ay) = a.anchor_p;
-    let (bx, by) = a.anchor_c;
-    s.used.iter_mut().for_each(|u| *u = false);
-    s.order.clear();
-    s.order.extend(p.points.iter().enumerate().map(|(i, q)| ((q.x - ax).powi(2) + (q.y - ay).powi(2), i as u16)));
-    s.order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-    let mut pairs = Vec::new();
-    let mut overlap_p = 0usize;
-    for &(d2, i) in &s.order {
-        let q = p.points[i as usize];
-        let (dx, dy) = (q.x - ax, q.y - ay);
-        let (tx, ty) = (cos * dx - sin * dy + bx, sin * dx + cos * dy + by);
-        if c.covers(tx, ty) {
-            overlap_p += 1;
-        }
-        let td = wrap(q.dir + a.theta);
-        let tol = (PAIR_DISTANCE_BASE + PAIR_DISTANCE_SLOPE * d2.sqrt()).min(PAIR_DISTANCE_MAX);
-        let mut best: Option<(f32, usize)> = None;
-        c.near(tx, ty, tol, |j| {
-            if s.used[j] {
-                return;
-            }
-            let r = c.points[j];
-            let dist2 = (r.x - tx).powi(2) + (r.y - ty).powi(2);
-            let da = angle_distance(td, r.dir);
-            if dist2 <= tol * tol && da <= PAIR_ANGLE_TOLERANCE {
-                let cost = dist2.sqrt() / tol + da / PAIR_ANGLE_TOLERANCE;
-                if best.is_none_or(|(b, _)| cost < b) {
-                    best = Some((cost, j));
-                }
-            }
-        });
-        if let Some((_, j)) = best {
-            s.used[j] = true;
-            pairs.push((i, j as u16));
-        }
-    }
-    // Candidate minutiae inside the probe's area (inverse transform).
-    let overlap_c = c
-        .points
-        .iter()
-        .filter(|r| {
-            let (dx, dy) = (r.x - bx, r.y - by);
-            p.covers(cos * dx + sin * dy + ax, -sin * dx + cos * dy + ay)
+static RELAX: LazyLock<RelaxTables> = LazyLock::new(|| RelaxTables {
+    distance: (0..DIST_TABLE)
+        .map(|k| sigmoid(k as f32 / DIST_STEPS_PER_PX, RELAX_DISTANCE_MID, RELAX_DISTANCE_SLOPE))
+        .collect(),
+    direction: (0..=ANGLE_TABLE)
+        .map(|k| {
+            let a = k as f32 * std::f32::consts::PI / ANGLE_TABLE as f32;
+            sigmoid(a, RELAX_DIRECTION_MID, RELAX_DIRECTION_SLOPE)
         })
-        .count();
-    let n = pairs.len() as f32;
-    let denom = ((overlap_p as f32).max(MIN_OVERLAP_COUNT) * (overlap_c as f32).max(MIN_OVERLAP_COUNT)).sqrt();
-    Pairing { raw: n * n / denom, pairs }
-}
+        .collect(),
+    radial_cos: (0..=COS_TABLE)
+        .map(|k| {
+            let c = (k as f32 / COS_TABLE as f32 * 2.0 - 1.0).clamp(-1.0, 1.0);
+            sigmoid(c.acos(), RELAX_RADIAL_MID, RELAX_RADIAL_SLOPE)
+        })
+        .collect(),
+});
 
-/// Least-squares rigid fit over the pairs of a pairing (needs ≥ 3 pairs).
-fn refit(p: &SearchTemplate, c: &SearchTemplate, best: &Pairing) -> Option<Alignment> {
-    if best.pairs.len() < 3 {
-        return None;
+/// Relaxation over the selected pairs and the mean of the `n_score` most reinforced ones.
+fn relaxed_score(p: &SearchTemplate, c: &SearchTemplate, pairs: &[(f32, u16, u16)], n_score: usize) -> f32 {
+    let n = pairs.len();
+    if n == 0 {
+        return 0.0;
     }
-    let n = best.pairs.len() as f32;
-    let (mut px, mut py, mut cx, mut cy) = (0.0, 0.0, 0.0, 0.0);
-    for &(i, j) in &best.pairs {
-        px += p.points[i as usize].x;
-        py += p.points[i as usize].y;
-        cx += c.points[j as usize].x;
-        cy += c.points[j as usize].y;
+    let tables = &*RELAX;
+    // Per-pair rotation (probe direction − candidate direction) as an angle and a unit vector.
+    let rot: Vec<(f32, f32, f32)> = pairs
+        .iter()
+        .map(|&(_, i, j)| {
+            let r = angle_delta(p.points[i as usize].dir, c.points[j as usize].dir);
+            let (s, co) = r.sin_cos();
+            (r, co, s)
+        })
+        .collect();
+    // Compatibility ρ(t, k) = ρ1·ρ2·ρ3 (ρ3 seen from t, so not symmetric).
+    let mut rho = vec![0f32; n * n];
+    for t in 0..n {
+        let (_, it, jt) = pairs[t];
+        let (a0, b0) = (p.points[it as usize], c.points[jt as usize]);
+        for k in t + 1..n {
+            let (_, ik, jk) = pairs[k];
+            let (a1, b1) = (p.points[ik as usize], c.points[jk as usize]);
+            let (ax, ay) = (a1.x - a0.x, a1.y - a0.y);
+            let (bx, by) = (b1.x - b0.x, b1.y - b0.y);
+            let (la, lb) = ((ax * ax + ay * ay).sqrt(), (bx * bx + by * by).sqrt());
+            let d1 = ((la - lb).abs() * DIST_STEPS_PER_PX) as usize;
+            let r1 = tables.distance[d1.min(DIST_TABLE - 1)];
+            let d2 = angle_delta(rot[t].0, rot[k].0).abs();
+            let r2 = tables.direction[((d2 / std::f32::consts::PI * ANGLE_TABLE as f32) as usize).min(ANGLE_TABLE)];
+            // cos of (rotation − (α_probe − β_candidate)) for each end: w = conj(vA)·vB.
+            let l = la * lb;
+            let (dot, crs) = (ax * bx + ay * by, ax * by - ay * bx);
+            let radial = |co: f32, s: f32| -> f32 {
+                let cosine = if l > 1e-3 { (co * dot - s * crs) / l } else { 1.0 };
+                let idx = ((cosine.clamp(-1.0, 1.0) + 1.0) * 0.5 * COS_TABLE as f32) as usize;
+                tables.radial_cos[idx.min(COS_TABLE)]
+            };
+            let base = r1 * r2;
+            rho[t * n + k] = base * radial(rot[t].1, rot[t].2);
+            rho[k * n + t] = base * radial(rot[k].1, rot[k].2);
+        }
     }
-    let (px, py, cx, cy) = (px / n, py / n, cx / n, cy / n);
-    let (mut dot, mut cross) = (0.0, 0.0);
-    for &(i, j) in &best.pairs {
-        let (ax, ay) = (p.points[i as usize].x - px, p.points[i as usize].y - py);
-        let (bx, by) = (c.points[j as usize].x - cx, c.points[j as usize].y - cy);
-        dot += ax * bx + ay * by;
-        cross += ax * by - ay * bx;
+    let initial: Vec<f32> = pairs.iter().map(|p| p.0).collect();
+    let mut lambda = initial.clone();
+    let mut next = vec![0f32; n];
+    let neighbour_weight = if n > 1 { (1.0 - RELAX_SELF_WEIGHT) / (n - 1) as f32 } else { 0.0 };
+    for _ in 0..RELAX_ITERATIONS {
+        for t in 0..n {
+            let row = &rho[t * n..(t + 1) * n];
+            let support: f32 = row.iter().zip(&lambda).map(|(r, l)| r * l).sum();
+            next[t] = RELAX_SELF_WEIGHT * lambda[t] + neighbour_weight * support;
+        }
+        std::mem::swap(&mut lambda, &mut next);
     }
-    Some(Alignment { theta: cross.atan2(dot), anchor_p: (px, py), anchor_c: (cx, cy) })
+    // The pairs whose similarity the relaxation preserved best.
+    let mut order: Vec<u16> = (0..n as u16).collect();
+    let efficiency = |t: u16| lambda[t as usize] / initial[t as usize];
+    order.sort_unstable_by(|&a, &b| efficiency(b).total_cmp(&efficiency(a)).then(a.cmp(&b)));
+    let take = n_score.min(n);
+    let sum: f32 = order[..take].iter().map(|&t| lambda[t as usize]).sum();
+    sum / n_score.max(1) as f32
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! Every tunable of the matcher. Lengths in pixels at 500 dpi (templates are rescaled to it),
 //! angles in radians. Changing a value changes scores: regenerate the calibration table.
+//!
+//! Default values follow Cappelli, Ferrara & Maltoni, "Minutia Cylinder-Code", IEEE TPAMI 32(12),
+//! 2010 (Table 2, bit-based MCC with LSS-R consolidation) unless a comment says otherwise. None of
+//! them is tuned per data set.
 
 use std::f32::consts::PI;
 
@@ -7,30 +11,58 @@ use std::f32::consts::PI;
 pub const MATCH_DPI: f32 = 500.0;
 /// Minutiae kept per template for matching (best by quality).
 pub const MAX_MATCH_MINUTIAE: usize = 100;
-/// Nearest neighbours per minutia that form its local edges.
-pub const EDGE_NEIGHBOURS: usize = 8;
-/// Edges shorter than this are too sensitive to position noise.
-pub const MIN_EDGE_LENGTH: f32 = 12.0;
-/// Edges longer than this are distorted too much by skin elasticity.
-pub const MAX_EDGE_LENGTH: f32 = 180.0;
-/// Edge length tolerance between a probe and a candidate edge (also the hash bucket size).
-pub const EDGE_LENGTH_TOLERANCE: f32 = 10.0;
-/// Edge angle tolerance (also the hash bucket size): 15°.
-pub const EDGE_ANGLE_TOLERANCE: f32 = PI / 12.0;
-/// Root pairs (most-voted minutia correspondences) tried as alignment anchors.
-pub const MAX_ROOTS: usize = 12;
-/// Pairing distance tolerance at the root, px…
-pub const PAIR_DISTANCE_BASE: f32 = 10.0;
-/// …growing with the distance from the root (skin distortion), px per px.
-pub const PAIR_DISTANCE_SLOPE: f32 = 0.07;
-/// Largest pairing distance tolerance, px.
-pub const PAIR_DISTANCE_MAX: f32 = 26.0;
-/// Pairing direction tolerance: 30°.
-pub const PAIR_ANGLE_TOLERANCE: f32 = PI / 6.0;
-/// Margin around a template's minutiae inside which the other template's minutiae count as
-/// overlapping (could have been seen by both impressions), px.
-pub const OVERLAP_MARGIN: f32 = 12.0;
-/// Overlap counts below this are raised to it, so tiny overlaps cannot give high ratios by chance.
-pub const MIN_OVERLAP_COUNT: f32 = 12.0;
-/// Side of the grid cells used to find pairing partners quickly, px.
-pub const GRID_CELL: f32 = 32.0;
+
+/// Cylinder radius R, px: a cylinder describes the neighbourhood within R of its minutia.
+pub const CYLINDER_RADIUS: f32 = 70.0;
+/// Spatial cells along each side of a cylinder (Ns). 16 gives 256 cells per direction layer,
+/// stored as four 64-bit words.
+pub const SPATIAL_CELLS: usize = 16;
+/// Direction layers of a cylinder (Nd): the neighbour's direction relative to the centre minutia.
+pub const DIRECTION_CELLS: usize = 6;
+/// Standard deviation σS of the spatial Gaussian contribution of a neighbour, px.
+pub const SIGMA_SPATIAL: f32 = 28.0 / 3.0;
+/// Standard deviation σD of the directional Gaussian contribution, radians (40°).
+pub const SIGMA_DIRECTION: f32 = 2.0 * PI / 9.0;
+/// A cell is set (bit 1) when its summed contribution exceeds μΨ (the sigmoid's midpoint).
+pub const CELL_THRESHOLD: f32 = 0.01;
+/// Cells are valid only within this distance of the convex hull of the template's minutiae
+/// (Ω, px): outside it the absence of neighbours says nothing.
+pub const HULL_MARGIN: f32 = 50.0;
+/// A cylinder is used only if at least this fraction of its disc cells is valid (minVC)…
+pub const MIN_VALID_CELLS: f32 = 0.75;
+/// …and at least this many neighbours lie within R + 3σS (minM).
+pub const MIN_NEIGHBOURS: usize = 2;
+/// Two cylinders are comparable only if at least this fraction of disc cells is valid in both
+/// (minME).
+pub const MIN_MATCHABLE_CELLS: f32 = 0.60;
+/// Largest rotation between two impressions: minutiae whose directions differ more do not match
+/// (δθ, 90°).
+pub const MAX_ROTATION: f32 = PI / 2.0;
+
+/// Pairs kept for the global score (nP) grow from this minimum…
+pub const MIN_SCORE_PAIRS: usize = 4;
+/// …to this maximum…
+pub const MAX_SCORE_PAIRS: usize = 12;
+/// …along a sigmoid of the smaller minutia count, centred here (μP)…
+pub const SCORE_PAIRS_MID: f32 = 20.0;
+/// …with this slope (τP).
+pub const SCORE_PAIRS_SLOPE: f32 = 0.4;
+/// Most pairs entering the relaxation (nR is the smaller cylinder count, capped here).
+pub const MAX_RELAX_PAIRS: usize = 60;
+/// Relaxation iterations (nrel).
+pub const RELAX_ITERATIONS: usize = 5;
+/// Weight of a pair's own similarity in each relaxation step (wR).
+pub const RELAX_SELF_WEIGHT: f32 = 0.5;
+/// Compatibility of two pairs, distance term: midpoint (px) and slope of the decreasing sigmoid
+/// on the difference of the two inter-minutia distances (μρ1, τρ1).
+pub const RELAX_DISTANCE_MID: f32 = 5.0;
+/// See [`RELAX_DISTANCE_MID`].
+pub const RELAX_DISTANCE_SLOPE: f32 = -8.0 / 5.0;
+/// Compatibility, direction-difference term (μρ2, τρ2).
+pub const RELAX_DIRECTION_MID: f32 = PI / 12.0;
+/// See [`RELAX_DIRECTION_MID`].
+pub const RELAX_DIRECTION_SLOPE: f32 = -30.0;
+/// Compatibility, radial-angle term (μρ3, τρ3).
+pub const RELAX_RADIAL_MID: f32 = PI / 12.0;
+/// See [`RELAX_RADIAL_MID`].
+pub const RELAX_RADIAL_SLOPE: f32 = -30.0;

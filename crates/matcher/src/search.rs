@@ -1,9 +1,35 @@
-//! The matcher's in-memory form of a template: rescaled minutiae with their local edges and a
-//! coarse spatial grid. Built once per template ([`crate::Candidate::new`]).
+//! The matcher's in-memory form of a template: minutiae rescaled to 500 dpi, each with a
+//! bit-based Minutia Cylinder-Code (MCC) describing its neighbourhood in its own frame.
+//! Built once per template ([`crate::Candidate::new`], [`crate::Probe::new`]).
+//!
+//! A cylinder of minutia `m` is a stack of [`DIRECTION_CELLS`] layers of
+//! [`SPATIAL_CELLS`]² cells laid on a disc of radius [`CYLINDER_RADIUS`] centred on `m` and
+//! rotated with `m`'s direction. Cell `(i, j, k)` is set when neighbours lie near the cell centre
+//! with a direction, relative to `m`, near layer `k`'s angle (Gaussian contributions in space and
+//! direction, thresholded). A cell is *valid* when its centre is inside the disc and near the
+//! template's minutiae (convex hull grown by [`HULL_MARGIN`]): cells outside the impression carry
+//! no information and are masked out of comparisons.
 
 use crate::params::*;
 use ridgegate_core::Template;
 use std::f32::consts::{PI, TAU};
+use std::sync::LazyLock;
+
+/// 64-bit words per cylinder layer.
+pub(crate) const LAYER_WORDS: usize = SPATIAL_CELLS * SPATIAL_CELLS / 64;
+/// Words per cylinder: the validity mask, then one layer per direction.
+pub(crate) const CYLINDER_WORDS: usize = LAYER_WORDS * (DIRECTION_CELLS + 1);
+const CELLS: usize = SPATIAL_CELLS * SPATIAL_CELLS;
+const CELL_SIDE: f32 = 2.0 * CYLINDER_RADIUS / SPATIAL_CELLS as f32;
+const LAYER_ANGLE: f32 = TAU / DIRECTION_CELLS as f32;
+/// Neighbours farther than this from the centre cannot contribute to any cell.
+const NEIGHBOUR_REACH: f32 = CYLINDER_RADIUS + 3.0 * SIGMA_SPATIAL;
+/// Resolution of the spatial Gaussian table, steps per px.
+const GAUSS_STEPS_PER_PX: f32 = 20.0;
+/// Entries of the directional contribution table over a full turn.
+const DIRECTION_STEPS: usize = 720;
+/// Directional contributions below this are skipped (they cannot lift a cell over the threshold).
+const MIN_DIRECTION_WEIGHT: f32 = 1e-3;
 
 /// A minutia at 500 dpi with its direction in image space (radians, y down).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -13,30 +39,15 @@ pub(crate) struct Point {
     pub dir: f32,
 }
 
-/// A directed edge from one minutia to a neighbour: rotation/translation invariant description.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Edge {
-    pub from: u16,
-    pub to: u16,
-    pub length: f32,
-    /// Direction of `from` relative to the edge, in `[0, 2π)`.
-    pub from_angle: f32,
-    /// Direction of `to` relative to the edge, in `[0, 2π)`.
-    pub to_angle: f32,
-}
-
-/// Template in search form.
+/// Template in search form: the points whose cylinder is valid, and their cylinders.
 #[derive(Debug, Clone)]
 pub(crate) struct SearchTemplate {
+    /// Minutiae with a valid cylinder.
     pub points: Vec<Point>,
-    pub edges: Vec<Edge>,
-    /// Bounding box of the minutiae (x0, y0, x1, y1).
-    pub bbox: (f32, f32, f32, f32),
-    /// Grid: cell → minutia indices, row-major over the bbox.
-    pub grid_w: usize,
-    pub grid_h: usize,
-    pub grid_start: Vec<u32>,
-    pub grid_items: Vec<u16>,
+    /// `CYLINDER_WORDS` words per point: validity mask, then the direction layers.
+    pub cylinders: Vec<u64>,
+    /// Number of minutiae considered (valid cylinder or not).
+    pub minutiae: usize,
 }
 
 pub(crate) fn wrap(a: f32) -> f32 {
@@ -44,146 +55,291 @@ pub(crate) fn wrap(a: f32) -> f32 {
     if r >= TAU { 0.0 } else { r }
 }
 
+/// Signed angle difference `a − b` in `[−π, π)`.
+#[inline]
+pub(crate) fn angle_delta(a: f32, b: f32) -> f32 {
+    let d = (a - b + PI).rem_euclid(TAU) - PI;
+    if d >= PI { d - TAU } else { d }
+}
+
 /// Absolute angular difference in `[0, π]`.
+#[inline]
 pub(crate) fn angle_distance(a: f32, b: f32) -> f32 {
     let d = (a - b).rem_euclid(TAU);
     d.min(TAU - d)
 }
 
+/// Cell centres in the cylinder frame and whether they lie in the disc.
+struct Geometry {
+    centre: Vec<(f32, f32)>,
+    in_disc: Vec<bool>,
+    disc_cells: usize,
+}
+
+static GEOMETRY: LazyLock<Geometry> = LazyLock::new(|| {
+    let half = SPATIAL_CELLS as f32 / 2.0;
+    let mut centre = Vec::with_capacity(CELLS);
+    let mut in_disc = Vec::with_capacity(CELLS);
+    for j in 0..SPATIAL_CELLS {
+        for i in 0..SPATIAL_CELLS {
+            let (u, v) = ((i as f32 + 0.5 - half) * CELL_SIDE, (j as f32 + 0.5 - half) * CELL_SIDE);
+            centre.push((u, v));
+            in_disc.push(u.hypot(v) <= CYLINDER_RADIUS);
+        }
+    }
+    let disc_cells = in_disc.iter().filter(|&&d| d).count();
+    Geometry { centre, in_disc, disc_cells }
+});
+
+/// Cells of a cylinder's disc (the denominator of the validity fractions).
+pub(crate) fn disc_cells() -> usize {
+    GEOMETRY.disc_cells
+}
+
+/// `exp(−t²/2σS²) / (σS·√2π)` for t ≥ 0 in steps of 1/[`GAUSS_STEPS_PER_PX`] px, up to 3σS.
+static SPATIAL_GAUSS: LazyLock<Vec<f32>> = LazyLock::new(|| {
+    let n = (3.0 * SIGMA_SPATIAL * GAUSS_STEPS_PER_PX) as usize + 2;
+    let norm = 1.0 / (SIGMA_SPATIAL * (TAU).sqrt());
+    (0..n)
+        .map(|k| {
+            let t = k as f32 / GAUSS_STEPS_PER_PX;
+            // The normalisation is applied once per axis as its square root (the 2-D value is
+            // the product of the two axes).
+            (-t * t / (2.0 * SIGMA_SPATIAL * SIGMA_SPATIAL)).exp() * norm.sqrt()
+        })
+        .collect()
+});
+
+/// Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
+fn erf(x: f64) -> f64 {
+    let s = x.signum();
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    s * y
+}
+
+/// Directional contribution of a neighbour whose direction relative to the centre is
+/// `d = step·2π/DIRECTION_STEPS − π` to each layer: the area of a Gaussian (σD) centred on `d`
+/// over the layer's angular interval, with wrap-around.
+static DIRECTION_WEIGHTS: LazyLock<Vec<[f32; DIRECTION_CELLS]>> = LazyLock::new(|| {
+    let sd = SIGMA_DIRECTION as f64 * std::f64::consts::SQRT_2;
+    (0..DIRECTION_STEPS)
+        .map(|s| {
+            let d = s as f64 * std::f64::consts::TAU / DIRECTION_STEPS as f64 - std::f64::consts::PI;
+            let mut w = [0f32; DIRECTION_CELLS];
+            for (k, wk) in w.iter_mut().enumerate() {
+                let centre = -std::f64::consts::PI + (k as f64 + 0.5) * LAYER_ANGLE as f64;
+                let mut delta = (centre - d).rem_euclid(std::f64::consts::TAU);
+                if delta > std::f64::consts::PI {
+                    delta -= std::f64::consts::TAU;
+                }
+                let half = LAYER_ANGLE as f64 / 2.0;
+                *wk = (0.5 * (erf((delta + half) / sd) - erf((delta - half) / sd))) as f32;
+            }
+            w
+        })
+        .collect()
+});
+
+/// Convex hull of the minutiae as half-planes: `(nx, ny, c)` with `nx·x + ny·y − c` the signed
+/// distance outside the edge's line. Points when the hull is degenerate.
+enum Hull {
+    Edges(Vec<(f32, f32, f32)>),
+    Points(Vec<(f32, f32)>),
+}
+
+impl Hull {
+    fn new(points: &[Point]) -> Hull {
+        let mut p: Vec<(f32, f32)> = points.iter().map(|q| (q.x, q.y)).collect();
+        p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        p.dedup();
+        if p.len() < 3 {
+            return Hull::Points(p);
+        }
+        let cross = |o: (f32, f32), a: (f32, f32), b: (f32, f32)| (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0);
+        // Andrew's monotone chain.
+        let mut h: Vec<(f32, f32)> = Vec::with_capacity(2 * p.len());
+        for &q in p.iter().chain(p.iter().rev().skip(1)) {
+            while h.len() >= 2 && cross(h[h.len() - 2], h[h.len() - 1], q) <= 0.0 {
+                h.pop();
+            }
+            h.push(q);
+        }
+        h.pop();
+        if h.len() < 3 {
+            return Hull::Points(p);
+        }
+        // Counter-clockwise in (x, y) axes: the outward normal of edge a→b is (ey, −ex).
+        let edges = (0..h.len())
+            .map(|k| {
+                let (a, b) = (h[k], h[(k + 1) % h.len()]);
+                let (ex, ey) = (b.0 - a.0, b.1 - a.1);
+                let len = ex.hypot(ey).max(1e-6);
+                let (nx, ny) = (ey / len, -ex / len);
+                (nx, ny, nx * a.0 + ny * a.1)
+            })
+            .collect();
+        Hull::Edges(edges)
+    }
+
+    /// Whether (x, y) lies within `margin` of the hull (mitred corners for polygon hulls).
+    #[inline]
+    fn near(&self, x: f32, y: f32, margin: f32) -> bool {
+        match self {
+            Hull::Edges(e) => e.iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin),
+            Hull::Points(p) => p.iter().any(|&(px, py)| (px - x).powi(2) + (py - y).powi(2) <= margin * margin),
+        }
+    }
+}
+
 impl SearchTemplate {
+    /// Rescales, selects the best minutiae and builds their cylinders. Cost O(n·k·cells) for n
+    /// minutiae with k neighbours each.
     pub fn new(t: &Template) -> Self {
-        let scale = MATCH_DPI / t.dpi as f32;
+        let scale = MATCH_DPI / t.dpi.max(1) as f32;
         let mut minutiae = t.minutiae.clone();
         minutiae.sort_by(|a, b| b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
         minutiae.truncate(MAX_MATCH_MINUTIAE);
-        let points: Vec<Point> = minutiae
+        let all: Vec<Point> = minutiae
             .iter()
             // ISO angle is counter-clockwise as seen (y down): image-space direction is its negation.
             .map(|m| Point { x: m.x as f32 * scale, y: m.y as f32 * scale, dir: wrap(-m.angle) })
             .collect();
-        let n = points.len();
-        let mut edges = Vec::with_capacity(n * EDGE_NEIGHBOURS);
-        let mut near: Vec<(f32, usize)> = Vec::with_capacity(n);
-        for (i, p) in points.iter().enumerate() {
-            near.clear();
-            for (j, q) in points.iter().enumerate() {
-                if i != j {
-                    let d = ((q.x - p.x).powi(2) + (q.y - p.y).powi(2)).sqrt();
-                    if (MIN_EDGE_LENGTH..=MAX_EDGE_LENGTH).contains(&d) {
-                        near.push((d, j));
+        let hull = Hull::new(&all);
+        let geometry = &*GEOMETRY;
+        let mut points = Vec::with_capacity(all.len());
+        let mut cylinders = Vec::with_capacity(all.len() * CYLINDER_WORDS);
+        let mut values = vec![0f32; CELLS * DIRECTION_CELLS];
+        let mut words = [0u64; CYLINDER_WORDS];
+        for (c, m) in all.iter().enumerate() {
+            if build_cylinder(c, &all, &hull, geometry, &mut values, &mut words) {
+                points.push(*m);
+                cylinders.extend_from_slice(&words);
+            }
+        }
+        SearchTemplate { points, cylinders, minutiae: all.len() }
+    }
+
+    /// The words of cylinder `i`.
+    #[inline]
+    pub fn cylinder(&self, i: usize) -> &[u64] {
+        &self.cylinders[i * CYLINDER_WORDS..(i + 1) * CYLINDER_WORDS]
+    }
+}
+
+/// Builds the cylinder of `all[c]` into `words`; false if the cylinder is invalid.
+fn build_cylinder(
+    c: usize,
+    all: &[Point],
+    hull: &Hull,
+    g: &Geometry,
+    values: &mut [f32],
+    words: &mut [u64; CYLINDER_WORDS],
+) -> bool {
+    let m = all[c];
+    let (sin, cos) = m.dir.sin_cos();
+    // Validity mask.
+    words.iter_mut().for_each(|w| *w = 0);
+    let mut valid = 0usize;
+    for (cell, &(u, v)) in g.centre.iter().enumerate() {
+        if !g.in_disc[cell] {
+            continue;
+        }
+        let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
+        if hull.near(x, y, HULL_MARGIN) {
+            words[cell / 64] |= 1u64 << (cell % 64);
+            valid += 1;
+        }
+    }
+    if (valid as f32) < MIN_VALID_CELLS * g.disc_cells as f32 {
+        return false;
+    }
+    // Contributions.
+    values.iter_mut().for_each(|v| *v = 0.0);
+    let gauss = &*SPATIAL_GAUSS;
+    let dirw = &*DIRECTION_WEIGHTS;
+    let reach = 3.0 * SIGMA_SPATIAL;
+    let half = SPATIAL_CELLS as f32 / 2.0;
+    let mut neighbours = 0usize;
+    for (t, q) in all.iter().enumerate() {
+        if t == c {
+            continue;
+        }
+        let (dx, dy) = (q.x - m.x, q.y - m.y);
+        if dx * dx + dy * dy > NEIGHBOUR_REACH * NEIGHBOUR_REACH {
+            continue;
+        }
+        neighbours += 1;
+        let (u, v) = (cos * dx + sin * dy, -sin * dx + cos * dy);
+        let d = angle_delta(q.dir, m.dir);
+        let step = (((d + PI) / TAU * DIRECTION_STEPS as f32) as usize).min(DIRECTION_STEPS - 1);
+        let w = &dirw[step];
+        // Cells whose centre is within 3σS along each axis.
+        let i0 = ((u - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
+        let i1 = ((u + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
+        let j0 = ((v - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
+        let j1 = ((v + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
+        if i1 < 0.0 || j1 < 0.0 {
+            continue;
+        }
+        let (i1, j1) = (i1 as usize, j1 as usize);
+        for j in j0..=j1 {
+            let cv = (j as f32 + 0.5 - half) * CELL_SIDE;
+            let gy = gauss[(((v - cv).abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
+            for i in i0..=i1 {
+                let cu = (i as f32 + 0.5 - half) * CELL_SIDE;
+                let gx = gauss[(((u - cu).abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
+                let s = gx * gy;
+                let base = j * SPATIAL_CELLS + i;
+                for (k, &wk) in w.iter().enumerate() {
+                    if wk >= MIN_DIRECTION_WEIGHT {
+                        values[k * CELLS + base] += s * wk;
                     }
                 }
             }
-            near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for &(d, j) in near.iter().take(EDGE_NEIGHBOURS) {
-                let q = points[j];
-                let a = (q.y - p.y).atan2(q.x - p.x);
-                edges.push(Edge {
-                    from: i as u16,
-                    to: j as u16,
-                    length: d,
-                    from_angle: wrap(p.dir - a),
-                    to_angle: wrap(q.dir - a),
-                });
-            }
         }
-        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for p in &points {
-            x0 = x0.min(p.x);
-            y0 = y0.min(p.y);
-            x1 = x1.max(p.x);
-            y1 = y1.max(p.y);
-        }
-        if points.is_empty() {
-            (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
-        }
-        let grid_w = (((x1 - x0) / GRID_CELL) as usize + 1).max(1);
-        let grid_h = (((y1 - y0) / GRID_CELL) as usize + 1).max(1);
-        let cell = |p: &Point| -> usize {
-            let cx = (((p.x - x0) / GRID_CELL) as usize).min(grid_w - 1);
-            let cy = (((p.y - y0) / GRID_CELL) as usize).min(grid_h - 1);
-            cy * grid_w + cx
-        };
-        let mut counts = vec![0u32; grid_w * grid_h + 1];
-        for p in &points {
-            counts[cell(p) + 1] += 1;
-        }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let mut fill = counts.clone();
-        let mut grid_items = vec![0u16; n];
-        for (i, p) in points.iter().enumerate() {
-            let c = cell(p);
-            grid_items[fill[c] as usize] = i as u16;
-            fill[c] += 1;
-        }
-        SearchTemplate { points, edges, bbox: (x0, y0, x1, y1), grid_w, grid_h, grid_start: counts, grid_items }
     }
-
-    /// Indices of minutiae in grid cells overlapping the disc (x, y, r).
-    #[inline]
-    pub fn near(&self, x: f32, y: f32, r: f32, mut f: impl FnMut(usize)) {
-        let (x0, y0, _, _) = self.bbox;
-        let cx0 = (((x - r - x0) / GRID_CELL).floor().max(0.0)) as usize;
-        let cy0 = (((y - r - y0) / GRID_CELL).floor().max(0.0)) as usize;
-        let cx1 = (((x + r - x0) / GRID_CELL).floor()).min(self.grid_w as f32 - 1.0);
-        let cy1 = (((y + r - y0) / GRID_CELL).floor()).min(self.grid_h as f32 - 1.0);
-        if cx1 < 0.0 || cy1 < 0.0 {
-            return;
-        }
-        for cy in cy0..=cy1 as usize {
-            for cx in cx0..=cx1 as usize {
-                let c = cy * self.grid_w + cx;
-                for &i in &self.grid_items[self.grid_start[c] as usize..self.grid_start[c + 1] as usize] {
-                    f(i as usize);
-                }
+    if neighbours < MIN_NEIGHBOURS {
+        return false;
+    }
+    let (mask, layers) = words.split_at_mut(LAYER_WORDS);
+    for k in 0..DIRECTION_CELLS {
+        for cell in 0..CELLS {
+            if mask[cell / 64] >> (cell % 64) & 1 == 1 && values[k * CELLS + cell] > CELL_THRESHOLD {
+                layers[k * LAYER_WORDS + cell / 64] |= 1u64 << (cell % 64);
             }
         }
     }
+    true
+}
 
-    /// True if (x, y) lies within the minutiae bounding box grown by [`OVERLAP_MARGIN`].
-    #[inline]
-    pub fn covers(&self, x: f32, y: f32) -> bool {
-        let (x0, y0, x1, y1) = self.bbox;
-        !self.points.is_empty()
-            && x >= x0 - OVERLAP_MARGIN
-            && x <= x1 + OVERLAP_MARGIN
-            && y >= y0 - OVERLAP_MARGIN
-            && y <= y1 + OVERLAP_MARGIN
+/// Local similarity of two cylinders in `[0, 1]` (0: not comparable or nothing in common):
+/// `1 − ‖a⊕b‖ / (‖a‖ + ‖b‖)` over the cells valid in both, with ‖·‖ the Euclidean norm of the
+/// bit vector (√popcount).
+#[inline]
+pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 {
+    let mut mask = [0u64; LAYER_WORDS];
+    let mut common = 0u32;
+    for w in 0..LAYER_WORDS {
+        mask[w] = a[w] & b[w];
+        common += mask[w].count_ones();
     }
+    if common < min_common {
+        return 0.0;
+    }
+    let (mut x, mut na, mut nb) = (0u32, 0u32, 0u32);
+    for k in 1..=DIRECTION_CELLS {
+        for w in 0..LAYER_WORDS {
+            let (p, q) = (a[k * LAYER_WORDS + w] & mask[w], b[k * LAYER_WORDS + w] & mask[w]);
+            x += (p ^ q).count_ones();
+            na += p.count_ones();
+            nb += q.count_ones();
+        }
+    }
+    let denom = (na as f32).sqrt() + (nb as f32).sqrt();
+    if denom == 0.0 { 0.0 } else { 1.0 - (x as f32).sqrt() / denom }
 }
-
-/// Hash key of an edge's quantised (length, from angle, to angle).
-#[inline]
-pub(crate) fn edge_key(length_bucket: i32, from_bucket: i32, to_bucket: i32) -> u32 {
-    let nb = angle_buckets();
-    let fb = from_bucket.rem_euclid(nb) as u32;
-    let tb = to_bucket.rem_euclid(nb) as u32;
-    (length_bucket.max(0) as u32) * (nb as u32 * nb as u32) + fb * nb as u32 + tb
-}
-
-#[inline]
-pub(crate) fn angle_buckets() -> i32 {
-    (TAU / EDGE_ANGLE_TOLERANCE).round() as i32
-}
-
-#[inline]
-pub(crate) fn buckets(e: &Edge) -> (i32, i32, i32) {
-    (
-        (e.length / EDGE_LENGTH_TOLERANCE) as i32,
-        (e.from_angle / EDGE_ANGLE_TOLERANCE) as i32,
-        (e.to_angle / EDGE_ANGLE_TOLERANCE) as i32,
-    )
-}
-
-/// Whether two edges agree within the tolerances.
-#[inline]
-pub(crate) fn compatible(a: &Edge, b: &Edge) -> bool {
-    (a.length - b.length).abs() <= EDGE_LENGTH_TOLERANCE
-        && angle_distance(a.from_angle, b.from_angle) <= EDGE_ANGLE_TOLERANCE
-        && angle_distance(a.to_angle, b.to_angle) <= EDGE_ANGLE_TOLERANCE
-}
-
-#[allow(dead_code)]
-pub(crate) const HALF_TURN: f32 = PI;
