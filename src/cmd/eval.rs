@@ -210,7 +210,7 @@ fn print_calibration(sets: &[Set]) {
         }
         let r = raw[idx - 1];
         if r > last_raw {
-            println!("    ({r:.3}, {:.2}),", -10.0 * fmr.log10());
+            println!("    ({r:.5}, {:.2}),", -10.0 * fmr.log10());
             last_raw = r;
         }
         k += 1;
@@ -231,7 +231,7 @@ fn print_calibration(sets: &[Set]) {
     println!("    // extrapolated: {slope:.3} score points per raw unit beyond the data");
     let base_score = -10.0 * (1.0 / n as f64).log10();
     for extra in [10.0, 20.0, 40.0] {
-        println!("    ({:.3}, {:.2}),", last_raw as f64 + extra / slope, base_score + extra);
+        println!("    ({:.5}, {:.2}),", last_raw as f64 + extra / slope, base_score + extra);
     }
     println!("];");
     let _ = calibration::score_from_raw(0.0);

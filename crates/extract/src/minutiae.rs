@@ -141,10 +141,23 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
 
     // 2. Directions and topological filters.
     let mut direction = vec![0f32; raw.len()];
-    let longest = SPUR_LENGTH.max(SHORT_RIDGE_LENGTH).max(BRIDGE_LENGTH).max(DIRECTION_TRACE);
+    let longest = SPUR_LENGTH.max(SHORT_RIDGE_LENGTH).max(BRIDGE_LENGTH).max(DIRECTION_TRACE).max(HOLE_LENGTH);
     for (i, &(x, y, kind)) in raw.iter().enumerate() {
         let starts = branch_starts(neighbours(skel, x, y));
         let traces: Vec<Trace> = starts.iter().map(|&s| trace(skel, &ids, (x, y), s, longest)).collect();
+        // Holes: two branches of a bifurcation meeting again at the same bifurcation.
+        if kind == MinutiaKind::Bifurcation {
+            for (a, ta) in traces.iter().enumerate() {
+                for tb in &traces[a + 1..] {
+                    if let (Some(j), Some(k)) = (ta.reached, tb.reached) {
+                        if j == k && j != i && ta.length <= HOLE_LENGTH && tb.length <= HOLE_LENGTH {
+                            removed[i] = true;
+                            removed[j] = true;
+                        }
+                    }
+                }
+            }
+        }
         for t in &traces {
             if let Some(j) = t.reached {
                 let other = raw[j].2;
@@ -252,6 +265,34 @@ mod tests {
         // N and NE set: one run; S alone: another run.
         assert_eq!(branch_starts(0b0001_0011), vec![0, 4]);
         assert_eq!(branch_starts(0).len(), 0);
+    }
+
+    /// A straight ridge with a lake (two branches rejoining after ~16 px): the two bifurcations
+    /// that delimit the lake are removed; without the hole rule they would be kept (they are
+    /// farther apart along the skeleton than a bridge).
+    #[test]
+    fn ridge_lakes_are_not_minutiae() {
+        let (w, h) = (160, 160);
+        let mut skel = Plane::filled(w, h, 0u8);
+        let mut set = |x: usize, y: usize| *skel.at_mut(x, y) = 1;
+        for x in (10..=70).chain(86..=150) {
+            set(x, 80);
+        }
+        for (dx, dy) in [(71, 1), (72, 2), (84, 2), (85, 1)] {
+            set(dx, 80 - dy);
+            set(dx, 80 + dy);
+        }
+        for x in 73..=83 {
+            set(x, 77);
+            set(x, 83);
+        }
+        let field = OrientationField {
+            angle: Plane::filled(w / BLOCK, h / BLOCK, 0.0),
+            coherence: Plane::filled(w / BLOCK, h / BLOCK, 1.0),
+        };
+        let mask = Plane::filled(w / BLOCK, h / BLOCK, true);
+        let found = minutiae(&skel, &field, &mask);
+        assert!(found.iter().all(|m| !(60..=96).contains(&m.x)), "{found:?}");
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub const SPUR_LENGTH: usize = 12;
 pub const SHORT_RIDGE_LENGTH: usize = 18;
 /// Two bifurcations joined by a ridge shorter than this form a bridge (both removed).
 pub const BRIDGE_LENGTH: usize = 10;
+/// A bifurcation two of whose branches reach the same bifurcation within this length (each)
+/// encloses a hole or a lake in a ridge (both removed): typical of wide ridges binarised with a
+/// pale core, about two ridge periods.
+pub const HOLE_LENGTH: usize = 24;
 /// Two endings closer than this (straight line), facing each other, are a broken ridge.
 pub const GAP_DISTANCE: f32 = 12.0;
 /// …and must point against each other within this angle (radians) to count as a gap.

@@ -12,7 +12,9 @@
 //!    convex hull of its minutiae) are masked as invalid, so partial overlap is not penalised.
 //! 2. **Local similarities**: every probe/candidate cylinder pair whose directions differ by at
 //!    most [`params::MAX_ROTATION`] is compared on the cells valid in both
-//!    (`1 − ‖a⊕b‖/(‖a‖+‖b‖)`, popcounts).
+//!    (`1 − ‖a⊕b‖/(‖a‖+‖b‖)`, popcounts) — in full only for the
+//!    [`params::PRESELECT_PER_MINUTIA`] candidates per probe minutia whose cylinder occupancy
+//!    resembles it most (a cheap one-word Jaccard test), which keeps a comparison within budget.
 //! 3. **Pair selection**: the most similar pairs are taken greedily, one-to-one.
 //! 4. **Relaxation** (global consolidation, tolerant to distortion): each pair's similarity is
 //!    repeatedly reinforced by the pairs geometrically compatible with it (same inter-minutia
@@ -39,7 +41,7 @@ pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, Search
 
 use params::*;
 use ridgegate_core::{Score, Template};
-use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells};
+use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells, occupancy_similarity};
 use std::sync::LazyLock;
 
 /// Candidate-side search data of one template. Build once, compare many times. `Send + Sync`.
@@ -87,35 +89,61 @@ impl Probe {
             return 0.0;
         }
         let min_common = (MIN_MATCHABLE_CELLS * disc_cells() as f32).ceil() as u32;
-        // Local similarities.
-        let mut sims: Vec<(f32, u16, u16)> = Vec::with_capacity(np * nc / 2);
+        // Local similarities, as sortable keys: similarity bits (f32 ≥ 0 orders like its bits),
+        // then the indices, so that sorting is total and deterministic. Per probe minutia, only
+        // the PRESELECT_PER_MINUTIA candidates whose occupancy resembles it most are compared in
+        // full (the full comparison costs ~5× the occupancy check).
+        let mut sims: Vec<u64> = Vec::with_capacity(np * PRESELECT_PER_MINUTIA);
+        let mut best: Vec<(f32, u16)> = Vec::with_capacity(PRESELECT_PER_MINUTIA + 1);
         for (i, pp) in p.points.iter().enumerate() {
             let a = p.cylinder(i);
+            let occ_a = &p.occupancy[i];
+            best.clear();
             for (j, cp) in c.points.iter().enumerate() {
                 if angle_distance(pp.dir, cp.dir) > MAX_ROTATION {
                     continue;
                 }
-                let s = cylinder_similarity(a, c.cylinder(j), min_common);
+                let Some(r) = occupancy_similarity(a, occ_a, c.cylinder(j), &c.occupancy[j], min_common) else {
+                    continue;
+                };
+                if best.len() == PRESELECT_PER_MINUTIA && r <= best[PRESELECT_PER_MINUTIA - 1].0 {
+                    continue;
+                }
+                let at = best.partition_point(|&(q, _)| q >= r);
+                best.insert(at, (r, j as u16));
+                best.truncate(PRESELECT_PER_MINUTIA);
+            }
+            for &(_, j) in &best {
+                let s = cylinder_similarity(a, c.cylinder(j as usize), min_common);
                 if s > 0.0 {
-                    sims.push((s, i as u16, j as u16));
+                    sims.push(pair_key(s, i, j as usize));
                 }
             }
         }
-        // One-to-one selection of the most similar pairs.
-        sims.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        // One-to-one selection of the most similar pairs (greedy, best first). Only the best few
+        // are sorted: greedy selection rarely looks past 4·n_relax entries; if it does, the rest
+        // is sorted too.
         let n_relax = np.min(nc).min(MAX_RELAX_PAIRS);
+        let head = (4 * n_relax).min(sims.len());
+        if head < sims.len() {
+            sims.select_nth_unstable(head);
+        }
+        sims[..head].sort_unstable();
         let mut used_p = [false; MAX_MATCH_MINUTIAE];
         let mut used_c = [false; MAX_MATCH_MINUTIAE];
         let mut pairs: Vec<(f32, u16, u16)> = Vec::with_capacity(n_relax);
-        for &(s, i, j) in &sims {
-            if pairs.len() == n_relax {
-                break;
+        let mut k = 0;
+        while pairs.len() < n_relax && k < sims.len() {
+            if k == head {
+                sims[head..].sort_unstable();
             }
+            let (s, i, j) = unpack_key(sims[k]);
             if !used_p[i as usize] && !used_c[j as usize] {
                 used_p[i as usize] = true;
                 used_c[j as usize] = true;
                 pairs.push((s, i, j));
             }
+            k += 1;
         }
         let n_score = score_pairs(p.minutiae.min(c.minutiae));
         relaxed_score(p, c, &pairs, n_score)
@@ -126,6 +154,18 @@ impl Probe {
 /// [`Candidate`] to reuse work across comparisons.
 pub fn compare(a: &Template, b: &Template) -> Score {
     Probe::new(a).compare(&Candidate::new(b))
+}
+
+/// Sort key of a local similarity `s ≥ 0` of probe minutia `i` and candidate minutia `j`:
+/// ascending key order = descending similarity, then ascending indices.
+#[inline]
+fn pair_key(s: f32, i: usize, j: usize) -> u64 {
+    !((s.to_bits() as u64) << 32) & !0xFFFF_FFFF | (i as u64) << 16 | j as u64
+}
+
+#[inline]
+fn unpack_key(k: u64) -> (f32, u16, u16) {
+    (f32::from_bits(!(k >> 32) as u32), (k >> 16 & 0xFFFF) as u16, (k & 0xFFFF) as u16)
 }
 
 /// nP: pairs averaged into the score, growing with the smaller minutia count.
@@ -229,11 +269,14 @@ fn relaxed_score(p: &SearchTemplate, c: &SearchTemplate, pairs: &[(f32, u16, u16
         std::mem::swap(&mut lambda, &mut next);
     }
     // The pairs whose similarity the relaxation preserved best.
-    let mut order: Vec<u16> = (0..n as u16).collect();
-    let efficiency = |t: u16| lambda[t as usize] / initial[t as usize];
-    order.sort_unstable_by(|&a, &b| efficiency(b).total_cmp(&efficiency(a)).then(a.cmp(&b)));
+    // Ascending keys: descending efficiency (λ_final / λ_initial, ≥ 0), then the pair index.
+    let mut order: Vec<u64> =
+        (0..n).map(|t| (!((lambda[t] / initial[t]).max(0.0).to_bits()) as u64) << 32 | t as u64).collect();
     let take = n_score.min(n);
-    let sum: f32 = order[..take].iter().map(|&t| lambda[t as usize]).sum();
+    if take < n {
+        order.select_nth_unstable(take);
+    }
+    let sum: f32 = order[..take].iter().map(|&k| lambda[(k & 0xFFFF) as usize]).sum();
     sum / n_score.max(1) as f32
 }
 

@@ -16,7 +16,7 @@ pub const MAX_MATCH_MINUTIAE: usize = 100;
 pub const CYLINDER_RADIUS: f32 = 70.0;
 /// Spatial cells along each side of a cylinder (Ns). 16 gives 256 cells per direction layer,
 /// stored as four 64-bit words.
-pub const SPATIAL_CELLS: usize = 16;
+pub const SPATIAL_CELLS: usize = 8;
 /// Direction layers of a cylinder (Nd): the neighbour's direction relative to the centre minutia.
 pub const DIRECTION_CELLS: usize = 6;
 /// Standard deviation σS of the spatial Gaussian contribution of a neighbour, px.
@@ -38,6 +38,11 @@ pub const MIN_MATCHABLE_CELLS: f32 = 0.60;
 /// Largest rotation between two impressions: minutiae whose directions differ more do not match
 /// (δθ, 90°).
 pub const MAX_ROTATION: f32 = PI / 2.0;
+
+/// Candidate minutiae compared in full with each probe minutia: those whose cylinder occupancy
+/// (where neighbours lie, any direction) resembles the probe cylinder's most. A speed measure
+/// (not in Cappelli et al.): true mates rank near the top of this cheap ordering.
+pub const PRESELECT_PER_MINUTIA: usize = 6;
 
 /// Pairs kept for the global score (nP) grow from this minimum…
 pub const MIN_SCORE_PAIRS: usize = 4;

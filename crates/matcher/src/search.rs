@@ -28,8 +28,9 @@ const NEIGHBOUR_REACH: f32 = CYLINDER_RADIUS + 3.0 * SIGMA_SPATIAL;
 const GAUSS_STEPS_PER_PX: f32 = 20.0;
 /// Entries of the directional contribution table over a full turn.
 const DIRECTION_STEPS: usize = 720;
-/// Directional contributions below this are skipped (they cannot lift a cell over the threshold).
-const MIN_DIRECTION_WEIGHT: f32 = 1e-3;
+/// Directional contributions below this are skipped: even at the spatial peak (≈0.043) they add
+/// less than a tenth of [`CELL_THRESHOLD`] to a cell.
+const MIN_DIRECTION_WEIGHT: f32 = 0.02;
 
 /// A minutia at 500 dpi with its direction in image space (radians, y down).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +47,9 @@ pub(crate) struct SearchTemplate {
     pub points: Vec<Point>,
     /// `CYLINDER_WORDS` words per point: validity mask, then the direction layers.
     pub cylinders: Vec<u64>,
+    /// Per point: the union of its cylinder's direction layers (where any neighbour lies), for
+    /// the cheap pre-selection of candidate pairs.
+    pub occupancy: Vec<[u64; LAYER_WORDS]>,
     /// Number of minutiae considered (valid cylinder or not).
     pub minutiae: usize,
 }
@@ -62,11 +66,11 @@ pub(crate) fn angle_delta(a: f32, b: f32) -> f32 {
     if d >= PI { d - TAU } else { d }
 }
 
-/// Absolute angular difference in `[0, π]`.
+/// Absolute angular difference in `[0, π]` of two angles in `[0, 2π)` (no division: hot loop).
 #[inline]
 pub(crate) fn angle_distance(a: f32, b: f32) -> f32 {
-    let d = (a - b).rem_euclid(TAU);
-    d.min(TAU - d)
+    let d = (a - b).abs();
+    if d > PI { TAU - d } else { d }
 }
 
 /// Cell centres in the cylinder frame and whether they lie in the disc.
@@ -212,6 +216,7 @@ impl SearchTemplate {
         let hull = Hull::new(&all);
         let geometry = &*GEOMETRY;
         let mut points = Vec::with_capacity(all.len());
+        let mut occupancy = Vec::with_capacity(all.len());
         let mut cylinders = Vec::with_capacity(all.len() * CYLINDER_WORDS);
         let mut values = vec![0f32; CELLS * DIRECTION_CELLS];
         let mut words = [0u64; CYLINDER_WORDS];
@@ -219,9 +224,16 @@ impl SearchTemplate {
             if build_cylinder(c, &all, &hull, geometry, &mut values, &mut words) {
                 points.push(*m);
                 cylinders.extend_from_slice(&words);
+                let mut union = [0u64; LAYER_WORDS];
+                for k in 1..=DIRECTION_CELLS {
+                    for (w, u) in union.iter_mut().enumerate() {
+                        *u |= words[k * LAYER_WORDS + w];
+                    }
+                }
+                occupancy.push(union);
             }
         }
-        SearchTemplate { points, cylinders, minutiae: all.len() }
+        SearchTemplate { points, cylinders, occupancy, minutiae: all.len() }
     }
 
     /// The words of cylinder `i`.
@@ -278,6 +290,15 @@ fn build_cylinder(
         let d = angle_delta(q.dir, m.dir);
         let step = (((d + PI) / TAU * DIRECTION_STEPS as f32) as usize).min(DIRECTION_STEPS - 1);
         let w = &dirw[step];
+        let mut layers = [(0usize, 0f32); DIRECTION_CELLS];
+        let mut n_layers = 0;
+        for (k, &wk) in w.iter().enumerate() {
+            if wk >= MIN_DIRECTION_WEIGHT {
+                layers[n_layers] = (k * CELLS, wk);
+                n_layers += 1;
+            }
+        }
+        let layers = &layers[..n_layers];
         // Cells whose centre is within 3σS along each axis.
         let i0 = ((u - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
         let i1 = ((u + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
@@ -295,10 +316,8 @@ fn build_cylinder(
                 let gx = gauss[(((u - cu).abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
                 let s = gx * gy;
                 let base = j * SPATIAL_CELLS + i;
-                for (k, &wk) in w.iter().enumerate() {
-                    if wk >= MIN_DIRECTION_WEIGHT {
-                        values[k * CELLS + base] += s * wk;
-                    }
+                for &(offset, wk) in layers {
+                    values[offset + base] += s * wk;
                 }
             }
         }
@@ -317,6 +336,47 @@ fn build_cylinder(
     true
 }
 
+const _: () = assert!(DIRECTION_CELLS * LAYER_WORDS <= 31, "byte counters would overflow");
+
+/// Set bits of each byte of `v`, as bytes (SWAR).
+#[inline(always)]
+fn byte_counts(v: u64) -> u64 {
+    let v = v - ((v >> 1) & 0x5555_5555_5555_5555);
+    let v = (v & 0x3333_3333_3333_3333) + ((v >> 2) & 0x3333_3333_3333_3333);
+    (v + (v >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+}
+
+/// Sum of the bytes of `v` (each ≤ 255 and the total < 2^16 here).
+#[inline(always)]
+fn sum_bytes(v: u64) -> u32 {
+    let v = (v & 0x00FF_00FF_00FF_00FF) + ((v >> 8) & 0x00FF_00FF_00FF_00FF);
+    (v.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+}
+
+/// Cheap resemblance of two cylinders for pre-selection: Jaccard index of their occupancy over
+/// the cells valid in both; `None` when too few cells are valid in both to compare them.
+#[inline]
+pub(crate) fn occupancy_similarity(
+    valid_a: &[u64],
+    occ_a: &[u64; LAYER_WORDS],
+    valid_b: &[u64],
+    occ_b: &[u64; LAYER_WORDS],
+    min_common: u32,
+) -> Option<f32> {
+    let (mut common, mut inter, mut union) = (0u64, 0u64, 0u64);
+    for w in 0..LAYER_WORDS {
+        let m = valid_a[w] & valid_b[w];
+        common += byte_counts(m);
+        inter += byte_counts(occ_a[w] & occ_b[w] & m);
+        union += byte_counts((occ_a[w] | occ_b[w]) & m);
+    }
+    if sum_bytes(common) < min_common {
+        return None;
+    }
+    let union = sum_bytes(union);
+    Some(if union == 0 { 0.0 } else { sum_bytes(inter) as f32 / union as f32 })
+}
+
 /// Local similarity of two cylinders in `[0, 1]` (0: not comparable or nothing in common):
 /// `1 − ‖a⊕b‖ / (‖a‖ + ‖b‖)` over the cells valid in both, with ‖·‖ the Euclidean norm of the
 /// bit vector (√popcount).
@@ -331,15 +391,18 @@ pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 
     if common < min_common {
         return 0.0;
     }
-    let (mut x, mut na, mut nb) = (0u32, 0u32, 0u32);
+    // Popcounts without a popcount instruction (portable x86-64 baseline): per-byte counts of
+    // several words are summed before the final horizontal add (≤ 8·31 fits in a byte).
+    let (mut x, mut na, mut nb) = (0u64, 0u64, 0u64);
     for k in 1..=DIRECTION_CELLS {
         for w in 0..LAYER_WORDS {
             let (p, q) = (a[k * LAYER_WORDS + w] & mask[w], b[k * LAYER_WORDS + w] & mask[w]);
-            x += (p ^ q).count_ones();
-            na += p.count_ones();
-            nb += q.count_ones();
+            x += byte_counts(p ^ q);
+            na += byte_counts(p);
+            nb += byte_counts(q);
         }
     }
+    let (x, na, nb) = (sum_bytes(x), sum_bytes(na), sum_bytes(nb));
     let denom = (na as f32).sqrt() + (nb as f32).sqrt();
     if denom == 0.0 { 0.0 } else { 1.0 - (x as f32).sqrt() / denom }
 }
