@@ -2,7 +2,8 @@
 //!
 //! The table maps the matcher's raw score to the false match rate measured on real impostor
 //! comparisons: every cross-finger pair within and across the 8 FVC sample sets in
-//! `../shared/fingerprints` (FVC2002 DB1 × DB2 excluded: they share volunteers), extracted with
+//! `../shared/fingerprints` (FVC2002 DB1 × DB2 and FVC2000 DB1 × DB2 excluded: they share
+//! volunteers — same finger IDs across the two sets score like genuine pairs), extracted with
 //! this build's extractor. Knots are placed every quarter decade of FMR: a score of 30 means
 //! that 1 impostor comparison in 1,000 scored at least that much.
 //!
@@ -12,42 +13,45 @@
 //! extrapolation of the top 1 % of impostor scores — an estimate, not a measurement.
 //!
 //! Regenerate after any change to extraction or matching:
-//! `cargo run --release -- eval --db ../shared/fingerprints/<each set> --calibrate`, and paste the
-//! printed table below.
+//! `cargo run --release -- eval --db ../shared/fingerprints/<each set> --calibrate` (all 8 sets),
+//! and paste the printed table below.
 
 use ridgegate_core::Score;
 
-/// (raw score, calibrated score) knots, raw ascending. Calibration from 195840 impostor comparisons (8 sets).
+/// Highest calibrated score (FMR 1e-30, as [`Score::from_fmr`]): the extrapolation stops here.
+pub const MAX_SCORE: f32 = 300.0;
+
+/// (raw score, calibrated score) knots, raw ascending. Calibration from 189440 impostor comparisons (8 sets).
 const TABLE: &[(f32, f32)] = &[
     (0.0, 0.0),
     (0.01296, 2.50),
     (0.01373, 5.00),
-    (0.01445, 7.50),
-    (0.01522, 10.00),
-    (0.01609, 12.50),
-    (0.01707, 15.00),
-    (0.01819, 17.50),
-    (0.01956, 20.00),
-    (0.02133, 22.50),
-    (0.02406, 25.00),
-    (0.03103, 27.50),
-    (0.04883, 30.00),
-    (0.07318, 32.50),
-    (0.08913, 35.00),
-    (0.10231, 37.50),
-    (0.11910, 40.00),
-    (0.13796, 42.50),
-    (0.15348, 45.00),
-    (0.17868, 47.50),
-    (0.18006, 50.00),
-    // extrapolated: 197.284 score points per raw unit beyond the data
-    (0.23074, 62.92),
-    (0.28143, 72.92),
-    (0.38281, 92.92),
+    (0.01444, 7.50),
+    (0.01520, 10.00),
+    (0.01605, 12.50),
+    (0.01697, 15.00),
+    (0.01798, 17.50),
+    (0.01913, 20.00),
+    (0.02041, 22.50),
+    (0.02176, 25.00),
+    (0.02330, 27.50),
+    (0.02508, 30.00),
+    (0.02717, 32.50),
+    (0.02951, 35.00),
+    (0.03225, 37.50),
+    (0.03503, 40.00),
+    (0.03774, 42.50),
+    (0.04129, 45.00),
+    (0.04183, 47.50),
+    (0.04463, 50.00),
+    // extrapolated: 1368.449 score points per raw unit beyond the data
+    (0.05194, 62.77),
+    (0.05925, 72.77),
+    (0.07386, 92.77),
 ];
 
 /// Maps a raw score through the table (piecewise linear; beyond the last knot, extrapolated with
-/// the last segment's slope). Monotone non-decreasing; never negative.
+/// the last segment's slope, up to [`MAX_SCORE`]). Monotone non-decreasing; never negative.
 pub fn score_from_raw(raw: f32) -> Score {
     if !raw.is_finite() || raw <= TABLE[0].0 {
         return Score(TABLE[0].1);
@@ -60,7 +64,7 @@ pub fn score_from_raw(raw: f32) -> Score {
     }
     let n = TABLE.len();
     let ((r0, s0), (r1, s1)) = (TABLE[n - 2], TABLE[n - 1]);
-    Score(s1 + (s1 - s0) / (r1 - r0) * (raw - r1))
+    Score((s1 + (s1 - s0) / (r1 - r0) * (raw - r1)).min(MAX_SCORE))
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ impl Probe {
             k += 1;
         }
         let n_score = score_pairs(p.minutiae.min(c.minutiae));
-        relaxed_score(p, c, &pairs, n_score)
+        relaxed_score(p, c, &pairs, n_score).0
     }
 }
 
@@ -212,11 +212,17 @@ static RELAX: LazyLock<RelaxTables> = LazyLock::new(|| RelaxTables {
         .collect(),
 });
 
-/// Relaxation over the selected pairs and the mean of the `n_score` most reinforced ones.
-fn relaxed_score(p: &SearchTemplate, c: &SearchTemplate, pairs: &[(f32, u16, u16)], n_score: usize) -> f32 {
+/// Relaxation over the selected pairs: the mean of the `n_score` most reinforced ones, and those
+/// pairs' indices (most reinforced first).
+fn relaxed_score(
+    p: &SearchTemplate,
+    c: &SearchTemplate,
+    pairs: &[(f32, u16, u16)],
+    n_score: usize,
+) -> (f32, Vec<usize>) {
     let n = pairs.len();
     if n == 0 {
-        return 0.0;
+        return (0.0, Vec::new());
     }
     let tables = &*RELAX;
     // Per-pair rotation (probe direction − candidate direction) as an angle and a unit vector.
@@ -277,7 +283,9 @@ fn relaxed_score(p: &SearchTemplate, c: &SearchTemplate, pairs: &[(f32, u16, u16
         order.select_nth_unstable(take);
     }
     let sum: f32 = order[..take].iter().map(|&k| lambda[(k & 0xFFFF) as usize]).sum();
-    sum / n_score.max(1) as f32
+    order[..take].sort_unstable();
+    let seeds = order[..take].iter().map(|&k| (k & 0xFFFF) as usize).collect();
+    (sum / n_score.max(1) as f32, seeds)
 }
 
 #[cfg(test)]
