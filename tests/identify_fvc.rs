@@ -173,4 +173,24 @@ fn gallery_ranks_like_the_exhaustive_matcher_on_fvc() {
         100.0 * r10
     );
     assert!(lost.is_empty(), "the prefilter lost strong hits:\n{}", lost.join("\n"));
+
+    // For the record (no assertion): tighter shortlists.
+    for fraction in [0.05, 0.025] {
+        let c = Cascade { exhaustive_up_to: 0, shortlist_fraction: fraction, per_result: 0, ..Cascade::default() };
+        let hits = search_all(&build(c), &samples);
+        let strong_kept = hits
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                let got: Vec<_> = as_pairs(h).into_iter().filter(|(_, s)| *s >= STRONG).collect();
+                let want: Vec<_> = expected[*i].iter().filter(|(_, s)| *s >= STRONG).cloned().collect();
+                got == want
+            })
+            .count();
+        let same1 = hits.iter().enumerate().filter(|(i, h)| as_pairs(h).first() == expected[*i].first()).count();
+        println!(
+            "{:.1} % shortlist: rank-1 equal {same1}/640, hits >= {STRONG} identical {strong_kept}/640",
+            100.0 * fraction
+        );
+    }
 }

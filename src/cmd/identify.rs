@@ -238,6 +238,7 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
     let mut latencies = Vec::with_capacity(probes.len());
     let mut total = SearchStats::default();
     let mut correct = 0usize;
+    let cpu0 = process_cpu_seconds();
     for (mate, probe) in &probes {
         let t0 = Instant::now();
         let (hits, stats) = gallery.identify_with_stats(probe, &filter);
@@ -247,7 +248,10 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
         total.rescored += stats.rescored;
         total.shortlisted += stats.shortlisted;
         total.compared += stats.compared;
+        total.prefilter_time += stats.prefilter_time;
+        total.full_time += stats.full_time;
     }
+    let cpu = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     let p = probes.len() as f64;
     let busy: f64 = latencies.iter().sum();
     latencies.sort_by(|a, b| a.total_cmp(b));
@@ -278,6 +282,18 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
         per_core(total.prefiltered),
         per_core(total.compared)
     );
+    println!(
+        "  wall time per identify: prefilter stages {:.1} ms, full matcher {:.1} ms",
+        total.prefilter_time.as_secs_f64() / p * 1e3,
+        total.full_time.as_secs_f64() / p * 1e3
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "  CPU time per identify: {:.1} ms (all threads) = {:.0} gallery templates searched per CPU-second",
+            cpu / p * 1e3,
+            n as f64 * p / cpu
+        );
+    }
     println!("  rank-1 correct: {correct}/{} genuine probes", probes.len());
 
     if args.verify > 0 && !args.exhaustive {
@@ -310,6 +326,17 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// User + system CPU time of this process in seconds (Linux `/proc/self/stat`, 100 ticks/s);
+/// `None` elsewhere. Unlike wall time, it is not inflated by other processes on a busy machine.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn subject_name(finger: u64) -> String {

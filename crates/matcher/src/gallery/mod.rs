@@ -105,6 +105,10 @@ impl Default for Cascade {
 /// What one identification cost. Plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchStats {
+    /// Wall time of the prefilter stages (probe features, stage 1, stage 2, shortlist).
+    pub prefilter_time: std::time::Duration,
+    /// Wall time of the full-matcher stage (probe index, comparisons, fusion, ranking).
+    pub full_time: std::time::Duration,
     /// Templates scored by prefilter stage 1, the bag of edges (0 when the search was exhaustive).
     pub prefiltered: usize,
     /// Templates rescored by prefilter stage 2, rotation consensus.
@@ -302,12 +306,16 @@ impl Gallery {
         let guards: Vec<RwLockReadGuard<'_, Shard>> = self.shards.iter().map(read).collect();
         let mask = finger_mask(filter.fingers);
         let mut stats = SearchStats::default();
+        let t0 = std::time::Instant::now();
         let shortlist = self.shortlist(&guards, probe, filter, mask, &mut stats);
         stats.shortlisted = shortlist.len();
+        let t1 = std::time::Instant::now();
         let probe_index = Probe::new(probe);
         let scored = full_scores(&guards, &probe_index, &shortlist, mask);
         stats.compared = scored.len();
-        (rank(&guards, scored, filter), stats)
+        let hits = rank(&guards, scored, filter);
+        (stats.prefilter_time, stats.full_time) = (t1 - t0, t1.elapsed());
+        (hits, stats)
     }
 
     /// The subjects the full matcher compares: every candidate if the cascade allows, otherwise

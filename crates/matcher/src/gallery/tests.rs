@@ -114,6 +114,10 @@ fn brute_force(g: &Gallery, probe: &Template, filter: &Filter<'_>) -> Vec<(Strin
     out
 }
 
+fn counts(s: &SearchStats) -> [usize; 4] {
+    [s.prefiltered, s.rescored, s.shortlisted, s.compared]
+}
+
 fn names(hits: &[Hit]) -> Vec<(String, f32)> {
     hits.iter().map(|h| (h.subject.clone(), h.score.0)).collect()
 }
@@ -270,8 +274,8 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
         let probe = impression(&master(s * 10 + 1, 40), 900 + s);
         let (hits, stats) = g.identify_with_stats(&probe, &Filter::default());
         let (full, full_stats) = exhaustive.identify_with_stats(&probe, &Filter::default());
-        assert_eq!(stats, SearchStats { prefiltered: 800, rescored: 200, shortlisted: 20, compared: 80 });
-        assert_eq!(full_stats, SearchStats { prefiltered: 0, rescored: 0, shortlisted: 200, compared: 800 });
+        assert_eq!(counts(&stats), [800, 200, 20, 80]);
+        assert_eq!(counts(&full_stats), [0, 0, 200, 800]);
         assert_eq!(names(&full), brute_force(&exhaustive, &probe, &Filter::default()));
         // Same rank-1 (the mate), same score; every cascade hit is an exhaustive result.
         assert_eq!(hits[0], full[0]);
@@ -287,7 +291,7 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
     let probe = impression(&master(42 * 10, 40), 4);
     let f = Filter { subjects: Some(&roster), fingers: Some(&F[..1]), ..Filter::default() };
     let (hits, stats) = g.identify_with_stats(&probe, &f);
-    assert_eq!(stats, SearchStats { prefiltered: 200, rescored: 50, shortlisted: 10, compared: 20 });
+    assert_eq!(counts(&stats), [200, 50, 10, 20]);
     assert_eq!(hits[0].subject, "S0042");
     assert_eq!(hits[0], exhaustive.identify(&probe, &f)[0]);
 }
