@@ -145,3 +145,8 @@ fn usb_replay_egis0570() {
 fn usb_replay_elan_cobo() {
     replay("usb_replay_elan_cobo", "elan-cobo", 0x04f3, 0x0c26, None);
 }
+
+#[test]
+fn usb_replay_aes2501() {
+    replay("usb_replay_aes2501", "aes2501", 0x08ff, 0x2580, None);
+}

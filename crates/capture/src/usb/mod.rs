@@ -18,6 +18,7 @@
 //! pixel for pixel (7 recordings); `tests/usb_faults.rs` drives the same code through unplug,
 //! timeout, stall, cancellation and garbage scenarios on a scripted fake transport.
 
+pub mod aes2501;
 pub mod aes3500;
 pub mod assembling;
 pub mod egis0570;
@@ -74,6 +75,7 @@ pub static USB_DRIVERS: &[&UsbDriver] = &[
     &upektc_img::DRIVER,
     &elan::DRIVER,
     &egis0570::DRIVER,
+    &aes2501::DRIVER,
     // USB_DRIVERS (one line per driver; keep this marker)
 ];
 
