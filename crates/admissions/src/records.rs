@@ -235,7 +235,7 @@ mod tests {
         };
         r.put_pledge(&p).unwrap();
         assert_eq!(r.pledge(&id).unwrap(), Some(p));
-        r.put_roster("hall-1", &[id.clone()]).unwrap();
+        r.put_roster("hall-1", std::slice::from_ref(&id)).unwrap();
         assert_eq!(r.roster("hall-1").unwrap(), Some(vec![id.clone()]));
         assert_eq!(r.roster("hall-2").unwrap(), None);
         drop(r);

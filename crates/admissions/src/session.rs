@@ -491,10 +491,10 @@ mod tests {
         let fs = fingers();
         let mut s = session(3);
         for (i, f) in fs.iter().enumerate() {
-            for v in 0..VIEWS_PER_FINGER {
+            for (v, t) in f.iter().take(VIEWS_PER_FINGER).enumerate() {
                 let next = s.next().unwrap();
                 assert_eq!((next.finger, next.view), (FingerPosition::CAPTURE_ORDER[i], v));
-                let r = s.submit(input(&f[v], 80)).unwrap();
+                let r = s.submit(input(t, 80)).unwrap();
                 assert_eq!(r.outcome, Outcome::Accepted, "{r:?}");
             }
         }
@@ -547,8 +547,8 @@ mod tests {
     fn the_same_finger_for_two_positions_is_rejected() {
         let fs = fingers();
         let mut s = session(3);
-        for v in 0..VIEWS_PER_FINGER {
-            assert_eq!(s.submit(input(&fs[0][v], 80)).unwrap().outcome, Outcome::Accepted);
+        for t in fs[0].iter().take(VIEWS_PER_FINGER) {
+            assert_eq!(s.submit(input(t, 80)).unwrap().outcome, Outcome::Accepted);
         }
         // Right thumb slot, but the left thumb is presented again (the same impression as its
         // second view: a certain match, independent of the matcher's genuine-score spread).

@@ -12,7 +12,7 @@ use ridgegate_admissions::{AppState, Config, router};
 use ridgegate_capture::virtual_scanner::{VirtualScanner, VirtualSource};
 use ridgegate_store::{RedbStore, Role, StoreKey};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -50,11 +50,11 @@ impl TestService {
     pub fn new(scanner: Scanner, config: Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let key = StoreKey::generate();
-        let state = Self::open(&dir.path().to_path_buf(), &key, scanner, config);
+        let state = Self::open(dir.path(), &key, scanner, config);
         TestService { dir, state, key }
     }
 
-    pub fn open(dir: &PathBuf, key: &StoreKey, scanner: Scanner, config: Config) -> AppState {
+    pub fn open(dir: &Path, key: &StoreKey, scanner: Scanner, config: Config) -> AppState {
         let store = RedbStore::open(dir.join("store.redb"), key.clone()).unwrap();
         let records = Records::open(&dir.join("admissions.redb"), key.clone()).unwrap();
         let slot = match scanner {
