@@ -9,7 +9,8 @@
 //! segmentation; the chin is estimated by mirroring the crown about the widest row of the head
 //! outline (head modelled as an ellipse), bounded by the neck (first row narrower than 75 % of the
 //! head). Limits: hair volume shifts the widest row; a chin merged with a same-coloured collar is
-//! not separated; "one frontal face" is checked only as one centred head blob.
+//! not separated; "one face" is checked as one head-sized blob below the crown and a centred
+//! head box; frontal pose (yaw/pitch/roll) is not measured (no face detector or landmarks).
 //!
 //! Everything is pure and thread-safe; cost is O(pixels) after decoding (a few ms for 390 × 567).
 
@@ -167,7 +168,9 @@ pub fn check(jpeg_bytes: &[u8], rules: &PhotoRules) -> Result<PhotoReport, Photo
     let bg = measure::background_colour(&img);
     let mask = measure::foreground_mask(&img, bg);
     let background = measure::background_stats(&img, &mask);
-    let head_box = measure::crown(&mask, w, h).and_then(|(crown, cx)| {
+    let crown = measure::crown(&mask, w, h);
+    let heads = crown.map_or(0, |(y, _)| measure::head_count(&mask, w, h, y));
+    let head_box = crown.and_then(|(crown, cx)| {
         let (runs, neck) = measure::head_runs(&mask, w, h, crown, cx);
         measure::head_box(&runs, crown, neck?)
     });
@@ -249,6 +252,12 @@ pub fn check(jpeg_bytes: &[u8], rules: &PhotoRules) -> Result<PhotoReport, Photo
         hl.is_some_and(|v| v >= rules.head_length.0 && v <= rules.head_length.1),
         hl.map_or_else(missing, |v| format!("{v} px")),
         format!("{}-{} px", rules.head_length.0, rules.head_length.1),
+    ));
+    out.push(rule(
+        "one_head",
+        heads == 1,
+        format!("{heads} head(s) side by side below the crown"),
+        "exactly 1 (one person, no other face in the photo)".into(),
     ));
     let offset = head_box.map(|b| (b.centre_x() - w as f32 / 2.0) / w as f32);
     out.push(rule(

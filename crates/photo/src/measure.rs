@@ -89,6 +89,27 @@ pub fn crown(mask: &[bool], w: u32, h: u32) -> Option<(u32, u32)> {
     })
 }
 
+/// Number of separate head-sized foreground blobs side by side in the band of rows just below the
+/// crown (`HEAD_BAND` rows, where only heads, not shoulders, can be): the largest count over
+/// those rows of foreground runs at least `HEAD_MIN_RUN` px wide. 1 for a single portrait.
+pub fn head_count(mask: &[bool], w: u32, h: u32, crown_y: u32) -> u32 {
+    let mut most = 0;
+    for y in crown_y.saturating_add(HEAD_BAND.0)..crown_y.saturating_add(HEAD_BAND.1).min(h) {
+        let row = &mask[(y * w) as usize..((y + 1) * w) as usize];
+        let (mut runs, mut len) = (0u32, 0u32);
+        for &f in row.iter().chain(std::iter::once(&false)) {
+            if f {
+                len += 1;
+            } else {
+                runs += (len >= HEAD_MIN_RUN) as u32;
+                len = 0;
+            }
+        }
+        most = most.max(runs);
+    }
+    most
+}
+
 /// Head runs through the centre column from the crown down to the first row narrower than
 /// `NECK_FRACTION` of the widest so far (the lower head narrowing to the neck), plus the row where
 /// the chin can lie at the latest: where shoulders start (run wider than the head) or the run or the
@@ -118,17 +139,71 @@ pub fn head_runs(mask: &[bool], w: u32, h: u32, crown_y: u32, cx: u32) -> (Vec<(
 }
 
 /// Head box from the runs: width at the widest row; the chin mirrors the crown about the centre of
-/// the widest plateau (the head outline is taken as an ellipse, widest at mid-length), capped at
-/// `latest_chin`.
+/// the head outline, taken as an ellipse: its centre is the vertex of a least-squares parabola
+/// fitted to the squared run widths (w² is quadratic in y for an ellipse), which uses every row
+/// from the crown to the neck and so is not thrown by JPEG ringing on a few; if the fit is not
+/// concave, the centre of the widest plateau is used. Capped at `latest_chin`. Known bias: hair
+/// widens the upper outline and moves the fitted centre up, so the length comes out short by
+/// about 1.7× the hair thickness (measured in `head_measurement_accuracy_report`).
 pub fn head_box(runs: &[(u32, u32)], crown_y: u32, latest_chin: u32) -> Option<HeadBox> {
     let widths: Vec<u32> = runs.iter().map(|&(l, r)| r + 1 - l).collect();
     let max = *widths.iter().max()?;
     let plateau: Vec<usize> =
         (0..widths.len()).filter(|&i| widths[i] as f32 >= PLATEAU_FRACTION * max as f32).collect();
-    let mid = (plateau[0] + plateau[plateau.len() - 1]) as f32 / 2.0;
+    // Centre of the outline in rows from the crown row's top edge (a row's centre is +0.5).
+    let plateau_mid = (plateau[0] + plateau[plateau.len() - 1]) as f64 / 2.0 + 0.5;
+    let mid =
+        ellipse_centre_row(&widths).filter(|c| (0.0..widths.len() as f64 * 1.5).contains(c)).unwrap_or(plateau_mid);
     let widest = runs[plateau[plateau.len() / 2]];
-    let chin = (crown_y as f32 + 2.0 * mid).round() as u32;
+    // The outline ends 2·mid below the crown's top edge; the chin is the last row inside it.
+    let chin = (crown_y as f64 + 2.0 * mid - 1.0).round().max(0.0) as u32;
     Some(HeadBox { left: widest.0, right: widest.1, crown: crown_y, chin: chin.min(latest_chin).max(crown_y) })
+}
+
+/// Row offset (from the first run) of the vertex of the least-squares parabola through the squared
+/// widths, rows 0.5 px centred; None when there are too few rows or the parabola is not concave.
+fn ellipse_centre_row(widths: &[u32]) -> Option<f64> {
+    if widths.len() < 8 {
+        return None;
+    }
+    // Normal equations of w² ≈ a + b·t + c·t² with t = row + 0.5 scaled to ~1 for conditioning.
+    let scale = widths.len() as f64;
+    let mut m = [[0f64; 3]; 3];
+    let mut v = [0f64; 3];
+    for (i, &w) in widths.iter().enumerate() {
+        let t = (i as f64 + 0.5) / scale;
+        let p = [1.0, t, t * t];
+        let y = (w as f64).powi(2);
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r][c] += p[r] * p[c];
+            }
+            v[r] += p[r] * y;
+        }
+    }
+    let [_, b, c] = solve3(m, v)?;
+    (c < 0.0).then(|| -b / (2.0 * c) * scale)
+}
+
+/// Solves a 3×3 linear system by Cramer's rule; None when singular.
+fn solve3(m: [[f64; 3]; 3], v: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |a: [[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let d = det(m);
+    if d.abs() < 1e-12 {
+        return None;
+    }
+    let mut out = [0.0; 3];
+    for (k, o) in out.iter_mut().enumerate() {
+        let mut a = m;
+        for r in 0..3 {
+            a[r][k] = v[r];
+        }
+        *o = det(a) / d;
+    }
+    Some(out)
 }
 
 /// Mean |R−G|+|G−B| over the image (0 for greyscale).

@@ -30,6 +30,10 @@ pub const BLUE_MIN_VALUE: f32 = 0.30;
 pub const BG_MAX_STDDEV: f32 = 12.0;
 /// Minimum fraction of border-band pixels (top and upper sides) that must be background.
 pub const BG_MIN_BORDER_FRACTION: f32 = 0.90;
+/// Rows below the crown (start, end) searched for side-by-side heads (above any shoulders).
+pub const HEAD_BAND: (u32, u32) = (30, 140);
+/// Narrowest foreground run (px) that counts as a head in that band.
+pub const HEAD_MIN_RUN: u32 = 60;
 /// Head centre must lie within this fraction of the image width from the middle (0.05 = 45–55 %).
 pub const CENTRE_TOLERANCE: f32 = 0.05;
 /// Annotation colour (RGB) of the head box.
