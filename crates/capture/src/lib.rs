@@ -80,16 +80,16 @@ pub enum CaptureError {
     #[error("device removed or unplugged: {0}; reconnect it and reopen")]
     Unplugged(String),
     /// The device answered something the protocol does not allow.
-    #[error("protocol error: {0}; check baud rate, address and cabling")]
+    #[error("protocol error: {0}; check the cable (serial: baud rate and module address), then reopen the device")]
     Protocol(String),
     /// The device did not answer in time.
-    #[error("device did not answer within {0:?}; check power and baud rate")]
+    #[error("device did not answer within {0:?}; check power and cabling (serial: baud rate), then retry")]
     Timeout(Duration),
     /// The capture was cancelled through its [`CancelToken`].
     #[error("capture cancelled")]
     Cancelled,
     /// Operating-system I/O error.
-    #[error("I/O error: {0}")]
+    #[error("device I/O failed; check the connection and permissions")]
     Io(#[from] std::io::Error),
     /// The device cannot do what was asked.
     #[error("not supported by this device: {0}")]
@@ -98,7 +98,7 @@ pub enum CaptureError {
     #[error("device busy; wait for the running capture to finish")]
     Busy,
     /// The device delivered pixels that do not form a valid image.
-    #[error("invalid image from device: {0}")]
+    #[error("the device delivered an invalid image")]
     BadImage(#[from] ridgegate_core::ImageError),
 }
 

@@ -72,7 +72,7 @@ pub enum StoreError {
     #[error("bad export file: {0}")]
     BadExport(String),
     /// File I/O outside the database (export/import streams, key files).
-    #[error("I/O error: {0}")]
+    #[error("file I/O failed (export/import stream or key file)")]
     Io(#[from] std::io::Error),
 }
 

@@ -15,7 +15,7 @@ pub enum TransportError {
     #[error("serial port closed or unplugged: {0}")]
     Unplugged(String),
     /// Any other operating-system error.
-    #[error("serial I/O error: {0}")]
+    #[error("serial I/O failed")]
     Io(#[from] std::io::Error),
 }
 
