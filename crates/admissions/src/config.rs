@@ -53,6 +53,9 @@ pub struct Config {
     pub gate_min_quality: u8,
     /// An unfinished gate transaction (attempts of one applicant at one gate) expires after this.
     pub gate_transaction_timeout: Duration,
+    /// A confirmation session idle this long is dropped (nothing of it was stored) when the next
+    /// session starts, so abandoned sessions do not hold images in memory.
+    pub session_idle_timeout: Duration,
     /// How long a capture from the service's scanner waits for a finger.
     pub scanner_timeout: Duration,
     /// Largest accepted request body (images, photos), bytes.
@@ -77,6 +80,7 @@ impl Default for Config {
             gate_policy: GatePolicy::default(),
             gate_min_quality: 20,
             gate_transaction_timeout: Duration::from_secs(120),
+            session_idle_timeout: Duration::from_secs(2 * 3600),
             scanner_timeout: Duration::from_secs(10),
             max_upload_bytes: 4 * 1024 * 1024,
             photo_rules: PhotoRules::default(),

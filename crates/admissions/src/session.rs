@@ -173,6 +173,7 @@ pub struct CaptureSession {
     min_accept_quality: u8,
     view_match_score: Score,
     distinct_finger_score: Score,
+    last_activity: std::time::Instant,
 }
 
 /// Errors of the session.
@@ -203,7 +204,13 @@ impl CaptureSession {
             min_accept_quality: config.min_accept_quality,
             view_match_score: config.view_match_score,
             distinct_finger_score: config.distinct_finger_score,
+            last_activity: std::time::Instant::now(),
         }
+    }
+
+    /// Time since the session was started or last received a capture or restart.
+    pub fn idle(&self) -> std::time::Duration {
+        self.last_activity.elapsed()
     }
 
     /// The desk station that owns the session.
@@ -228,6 +235,7 @@ impl CaptureSession {
     /// Checks a capture for the next slot and accepts it or says why not (see the module docs).
     pub fn submit(&mut self, input: CaptureInput) -> Result<StepReport, SessionError> {
         let slot = self.next().ok_or(SessionError::Complete)?;
+        self.last_activity = std::time::Instant::now();
         let fi = FingerPosition::CAPTURE_ORDER.iter().position(|&p| p == slot.finger).unwrap_or(0);
         let mut input = input;
         input.template.finger = slot.finger;
@@ -373,6 +381,7 @@ impl CaptureSession {
         let fi =
             FingerPosition::CAPTURE_ORDER.iter().position(|&p| p == finger).ok_or(SessionError::NotCaptured(finger))?;
         let attempts = self.fingers[fi].attempts;
+        self.last_activity = std::time::Instant::now();
         self.fingers[fi] = FingerState {
             attempts,
             last_reason: Some(format!("{finger} restarted by the operator")),

@@ -408,3 +408,19 @@ async fn desk_page_and_openapi_cover_every_route() {
     }
     assert!(paths.len() >= 18);
 }
+
+#[tokio::test]
+async fn idle_sessions_are_dropped_when_the_next_one_starts() {
+    let s = TestService::new(
+        Scanner::None,
+        Config { session_idle_timeout: std::time::Duration::ZERO, ..Config::default() },
+    );
+    register_with_photo(&s, "I1", "Idle One").await;
+    register_with_photo(&s, "I2", "Idle Two").await;
+    assert_eq!(s.post_json("/api/applicants/I1/confirmation", DESK, &json!({})).await.0, StatusCode::OK);
+    assert_eq!(s.get("/api/applicants/I1/confirmation", DESK).await.0, StatusCode::OK);
+    assert_eq!(s.post_json("/api/applicants/I2/confirmation", DESK, &json!({})).await.0, StatusCode::OK);
+    let (st, v) = s.get("/api/applicants/I1/confirmation", DESK).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_error(&v, "no_session");
+}

@@ -73,6 +73,14 @@ pub(crate) async fn start(
             }
         }
         let mut sessions = lock(&inner.sessions);
+        let timeout = inner.config.session_idle_timeout;
+        sessions.retain(|other, s| {
+            let keep = lock(s).idle() < timeout;
+            if !keep {
+                tracing::warn!(applicant = %other, "confirmation session idle too long: dropped (nothing was stored)");
+            }
+            keep
+        });
         if let Some(s) = sessions.get(&id) {
             let s = lock(s);
             if s.desk() != p.station {
