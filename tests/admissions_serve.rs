@@ -71,7 +71,7 @@ fn mode(p: &std::path::Path) -> u32 {
 fn serve_starts_on_a_fresh_machine_and_restarts_with_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = start(&data, &[]);
+    let server = start(&data, &["--demo"]);
     assert!(server.addr.starts_with("127.0.0.1:"), "{}", server.addr);
     let log = server.log.join("\n");
     assert!(log.contains("created a new one in"), "key creation must be in the log:\n{log}");
@@ -99,6 +99,11 @@ fn serve_starts_on_a_fresh_machine_and_restarts_with_its_key() {
     assert_eq!(st, 200, "{body}");
     assert!(body.contains("\"role\":\"desk\""), "{body}");
     assert_eq!(http(&server.addr, "GET", "/api/me", None).0, 401);
+    // --demo registered an eligible applicant whose synthetic photo passed the check.
+    assert!(log.contains("demo applicant DEMO-0001 registered"), "{log}");
+    let (st, body) = http(&server.addr, "GET", "/api/applicants/DEMO-0001", Some(&desk));
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("\"photo\":{\"present\":true,\"passed\":true}") && body.contains("\"required\":true"), "{body}");
     drop(server);
 
     // Same folder again: the key file is reused, nothing new is created.

@@ -38,6 +38,9 @@ pub struct Args {
     /// Enrollment year recorded (default: the current year).
     #[arg(long)]
     year: Option<u16>,
+    /// Register a demo applicant (DEMO-0001) with a synthetic photo, to walk the desk flow.
+    #[arg(long)]
+    demo: bool,
 }
 
 fn parse_date(s: &str) -> anyhow::Result<ridgegate_store::Date> {
@@ -70,6 +73,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         key_file: a.key_file,
         tokens_file: a.tokens,
         scanner: a.scanner,
+        demo: a.demo,
         config,
     };
     ridgegate_admissions::serve(opts)?;

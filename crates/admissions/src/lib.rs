@@ -24,6 +24,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod duplicates;
 pub mod eligibility;
 pub mod error;

@@ -27,6 +27,8 @@ pub struct ServeOptions {
     /// Scanner selector: `virtual` (synthetic fingers), `virtual:DIR`, `virtual:synth:SEED`,
     /// `serial:…`, `usb:…`, or `none` (images are uploaded).
     pub scanner: String,
+    /// Register the demo applicant ([`crate::demo::DEMO_ID`]) with a synthetic photo if absent.
+    pub demo: bool,
     /// Service tunables.
     pub config: Config,
 }
@@ -39,6 +41,7 @@ impl Default for ServeOptions {
             key_file: None,
             tokens_file: None,
             scanner: "virtual".into(),
+            demo: false,
             config: Config::default(),
         }
     }
@@ -133,6 +136,12 @@ pub fn open_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
         ));
     } else {
         tracing::info!("tokens from {}", tokens_path.display());
+    }
+    if opts.demo && crate::demo::seed(&store, &opts.config.photo_rules)? {
+        notice(&format!(
+            "demo applicant {} registered with a synthetic photo: look it up on the desk page",
+            crate::demo::DEMO_ID
+        ));
     }
     let scanner = open_scanner(&opts.scanner)?;
     let state = AppState::new(opts.config.clone(), Arc::new(store), records, tokens, scanner)?;

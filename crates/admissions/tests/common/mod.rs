@@ -4,7 +4,6 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use ridgegate_admissions::auth::{Principal, Tokens};
 use ridgegate_admissions::records::Records;
 use ridgegate_admissions::scanner::ScannerSlot;
@@ -131,46 +130,13 @@ pub fn registration(id: &str, name: &str) -> Value {
     })
 }
 
-/// A degree photo meeting the specification: 390 × 567, 300 dpi, blue background, centred head
-/// 265 × 360 px; JPEG quality chosen so the file is in the 7-14 kB pass range.
+/// A degree photo meeting the specification (the demo module's synthetic portrait).
 pub fn photo_jpeg() -> Vec<u8> {
-    photo_with(390, 567)
+    ridgegate_admissions::demo::synthetic_photo()
 }
 
 pub fn photo_with(w: u32, h: u32) -> Vec<u8> {
-    let (hw, hl, top, cx) = (265.0f32, 360.0f32, 50.0f32, w as f32 / 2.0);
-    let (a, b) = (hw / 2.0, hl / 2.0);
-    let cy = top + b;
-    let chin = top + hl;
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
-        let head = ((fx - cx) / a).powi(2) + ((fy - cy) / b).powi(2) <= 1.0;
-        let neck = fy >= chin - 0.3 * b && fy < chin + 40.0 && (fx - cx).abs() <= 0.4 * a;
-        let shoulders = fy >= chin + 25.0 && (fx - cx).abs() <= 1.5 * a + (fy - chin - 25.0);
-        // Mild texture so the JPEG has a realistic size.
-        let t = (((x * 7 + y * 13) % 17) as i32 - 8) as i16;
-        let c: [i16; 3] = if head || neck {
-            [225, 180, 150]
-        } else if shoulders {
-            [40, 40, 50]
-        } else {
-            [60, 140, 220]
-        };
-        let v = |c: i16| (c + if head || shoulders { t } else { 0 }).clamp(0, 255) as u8;
-        image::Rgb([v(c[0]), v(c[1]), v(c[2])])
-    });
-    let mut best = Vec::new();
-    for q in [90u8, 80, 70, 60, 50, 40] {
-        let mut out = Vec::new();
-        let mut enc = JpegEncoder::new_with_quality(&mut out, q);
-        enc.set_pixel_density(PixelDensity::dpi(300));
-        enc.encode_image(&img).unwrap();
-        best = out;
-        if best.len() <= 14 * 1024 {
-            break;
-        }
-    }
-    best
+    ridgegate_admissions::demo::synthetic_photo_sized(w, h)
 }
 
 /// The committed synthetic testdata image `<finger>_<impression>.png` (1-based, 6 × 5).
