@@ -23,13 +23,19 @@ pub struct Sample {
     pub path: PathBuf,
 }
 
-/// Lists the images of an FVC-style folder (tif, tiff, png, bmp, pgm, wsq), sorted.
+/// Template file extensions accepted in place of images (evaluating another extractor's output).
+pub const TEMPLATE_EXTENSIONS: [&str; 6] = ["iso", "ist", "ansi", "rgt", "xyt", "dat"];
+
+/// Lists the images (tif, tiff, png, bmp, pgm, wsq) or templates ([`TEMPLATE_EXTENSIONS`]) of an
+/// FVC-style folder, sorted.
 pub fn samples(db: &Path) -> anyhow::Result<Vec<Sample>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(db).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", db.display()))? {
         let path = entry?.path();
         let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-        if !["tif", "tiff", "png", "bmp", "pgm", "wsq"].contains(&ext.as_str()) {
+        if !["tif", "tiff", "png", "bmp", "pgm", "wsq"].contains(&ext.as_str())
+            && !TEMPLATE_EXTENSIONS.contains(&ext.as_str())
+        {
             continue;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

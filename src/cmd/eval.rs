@@ -5,7 +5,7 @@ use super::datasets;
 use anyhow::Context;
 use clap::{Args as ClapArgs, ValueEnum};
 use rayon::prelude::*;
-use ridgegate_core::FingerImage;
+use ridgegate_core::{FingerImage, codecs};
 use ridgegate_matcher::eval::{Metrics, det_curve, det_svg};
 use ridgegate_matcher::{Candidate, Probe, calibration};
 use std::io::Write;
@@ -56,13 +56,21 @@ struct Set {
 fn load(db: &PathBuf, dpi: Option<u16>) -> anyhow::Result<Set> {
     let dpi = datasets::dpi_for(db, dpi);
     let samples = datasets::samples(db)?;
-    let results: Vec<anyhow::Result<(ridgegate_extract::Extraction, f64)>> = samples
+    let results: Vec<anyhow::Result<(ridgegate_core::Template, f64)>> = samples
         .par_iter()
         .map(|s| {
-            let img = FingerImage::load(&s.path, Some(dpi))?;
+            let bytes = std::fs::read(&s.path).with_context(|| format!("reading {}", s.path.display()))?;
+            if codecs::TemplateFormat::detect(&bytes).is_some() {
+                // A template made elsewhere: evaluate the matcher on it (no extraction time).
+                let (_, mut views) =
+                    codecs::import(&bytes).with_context(|| format!("{} is a corrupt template", s.path.display()))?;
+                let template = views.swap_remove(0);
+                return Ok((template, 0.0));
+            }
+            let img = FingerImage::decode(&bytes, Some(dpi))?;
             let t0 = Instant::now();
             let e = ridgegate_extract::extract(&img)?;
-            Ok((e, t0.elapsed().as_secs_f64() * 1e3))
+            Ok((e.template, t0.elapsed().as_secs_f64() * 1e3))
         })
         .collect();
     let mut probes = Vec::new();
@@ -70,11 +78,11 @@ fn load(db: &PathBuf, dpi: Option<u16>) -> anyhow::Result<Set> {
     let mut failed = Vec::new();
     let mut ms = 0.0;
     for r in results {
-        let (e, t) = r?;
+        let (template, t) = r?;
         ms += t;
-        failed.push(e.minutia_count == 0);
-        probes.push(Probe::new(&e.template));
-        candidates.push(Candidate::new(&e.template));
+        failed.push(template.minutiae.is_empty());
+        probes.push(Probe::new(&template));
+        candidates.push(Candidate::new(&template));
     }
     let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = samples.len() as f64;

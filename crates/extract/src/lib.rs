@@ -40,7 +40,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 2;
+pub const ALGORITHM_VERSION: u16 = 3;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -119,7 +119,9 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     offer(sink, "skeleton", || dump::render_binary(&skel));
     let found = minutiae::minutiae(&skel, &field, &mask);
     offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));
-    let factors = quality::quality_factors(&mask, &field.coherence, frequency_validity, found.len());
+    // Image quality counts only reliable minutiae (clear ridge flow): matching also uses the others.
+    let reliable = found.iter().filter(|m| field.coherence_at(m.x, m.y) >= params::QUALITY_MIN_COHERENCE).count();
+    let factors = quality::quality_factors(&mask, &field.coherence, frequency_validity, reliable);
     let quality = factors.score();
 
     let mut template = Template::new(image.width() as u16, image.height() as u16, image.dpi());
