@@ -1,5 +1,5 @@
 //! `ridgegate serve`: the admissions service (registration, confirmation desk, exam gate, desk web
-//! page). On a fresh machine it needs no configuration: data in `./ridgegate-data` (store key and
+//! page). On a fresh machine it needs no configuration: data in `./data` (store key and
 //! tokens created there, mode 0600), the virtual scanner with synthetic fingers, 127.0.0.1:8080.
 
 use anyhow::{Context, bail};
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[derive(ClapArgs)]
 pub struct Args {
     /// Data folder: store.redb, admissions.redb, tokens.txt (and store.key when no key is given).
-    #[arg(long, default_value = "ridgegate-data")]
+    #[arg(long, default_value = "data")]
     data: PathBuf,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// How to start the service. `Default`: data folder `./ridgegate-data`, `127.0.0.1:8080`, the
+/// How to start the service. `Default`: data folder `./data`, `127.0.0.1:8080`, the
 /// virtual scanner with synthetic fingers, key from `--key-file`, `RIDGEGATE_STORE_KEY`, or the
 /// data folder's `store.key` (created on first start).
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
-            data_dir: PathBuf::from("ridgegate-data"),
+            data_dir: PathBuf::from("data"),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             key_file: None,
             tokens_file: None,
