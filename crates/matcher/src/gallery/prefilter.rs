@@ -132,15 +132,15 @@ fn edges(points: &[Point], mut f: impl FnMut(EdgeBins)) {
             *count = (*count + 1).min(K);
         };
         let bound = |near: &[(f32, u16); K], count: usize| if count == K { near[K - 1].0 } else { max2 };
-        for j in (i + 1)..n {
-            let dy = p[j].y - a.y;
+        for (j, q) in p.iter().enumerate().skip(i + 1) {
+            let dy = q.y - a.y;
             if dy * dy > bound(&near, count) {
                 break;
             }
             consider(j, &mut near, &mut count);
         }
-        for j in (0..i).rev() {
-            let dy = a.y - p[j].y;
+        for (j, q) in p[..i].iter().enumerate().rev() {
+            let dy = a.y - q.y;
             if dy * dy > bound(&near, count) {
                 break;
             }
