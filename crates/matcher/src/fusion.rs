@@ -93,6 +93,34 @@ mod tests {
         assert!((t.0 - 50.79).abs() < 0.01, "{}", t.0);
     }
 
+    /// Zero-effort impostors with calibrated scores (score = −10·log10 U, U uniform, so that
+    /// P(score ≥ s) = FMR(s) exactly): the transaction false-accept rate of a gate with 3 attempts
+    /// against 4 views each stays at the configured target (union bound, nearly exact here).
+    #[test]
+    fn transaction_far_stays_at_the_target() {
+        let policy = GatePolicy { target_fmr: 1e-2, max_attempts: 3, views: 4 };
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let transactions = 200_000;
+        let mut admitted = 0;
+        for _ in 0..transactions {
+            let attempts: Vec<Score> = (0..policy.max_attempts)
+                .map(|_| finger_score((0..policy.views).map(|_| Score(-10.0 * uniform().log10() as f32))))
+                .collect();
+            if matches!(policy.decide(&attempts), GateDecision::Admit { .. }) {
+                admitted += 1;
+            }
+        }
+        let far = admitted as f64 / transactions as f64;
+        // Expected 1 − (1 − 1e-2/12)^12 ≈ 0.00996; ± 4 standard deviations ≈ 0.0009.
+        assert!(far <= 0.0109 && far >= 0.0090, "transaction FAR {far}");
+    }
+
     #[test]
     fn decisions_follow_attempts() {
         let p = GatePolicy::default();

@@ -190,6 +190,9 @@ struct RelaxTables {
 }
 
 const DIST_STEPS_PER_PX: f32 = 8.0;
+/// Compatibilities below this are treated as 0 (they would change a relaxed similarity by less
+/// than 1e-4 of its value per neighbour).
+const MIN_COMPATIBILITY: f32 = 1e-4;
 const DIST_TABLE: usize = 512;
 const ANGLE_TABLE: usize = 512;
 const COS_TABLE: usize = 4096;
@@ -234,21 +237,29 @@ fn relaxed_score(
             (r, co, s)
         })
         .collect();
-    // Compatibility ρ(t, k) = ρ1·ρ2·ρ3 (ρ3 seen from t, so not symmetric).
-    let mut rho = vec![0f32; n * n];
+    // Compatibility ρ(t, k) = ρ1·ρ2·ρ3 (ρ3 seen from t, so not symmetric), kept sparse: most pairs
+    // of pairs are incompatible, and the cheap direction and distance terms rule them out before
+    // the radial term is computed.
+    let mut links: Vec<(u16, u16, f32, f32)> = Vec::with_capacity(4 * n);
     for t in 0..n {
         let (_, it, jt) = pairs[t];
         let (a0, b0) = (p.points[it as usize], c.points[jt as usize]);
         for k in t + 1..n {
+            let d2 = angle_delta(rot[t].0, rot[k].0).abs();
+            let r2 = tables.direction[((d2 / std::f32::consts::PI * ANGLE_TABLE as f32) as usize).min(ANGLE_TABLE)];
+            if r2 < MIN_COMPATIBILITY {
+                continue;
+            }
             let (_, ik, jk) = pairs[k];
             let (a1, b1) = (p.points[ik as usize], c.points[jk as usize]);
             let (ax, ay) = (a1.x - a0.x, a1.y - a0.y);
             let (bx, by) = (b1.x - b0.x, b1.y - b0.y);
             let (la, lb) = ((ax * ax + ay * ay).sqrt(), (bx * bx + by * by).sqrt());
             let d1 = ((la - lb).abs() * DIST_STEPS_PER_PX) as usize;
-            let r1 = tables.distance[d1.min(DIST_TABLE - 1)];
-            let d2 = angle_delta(rot[t].0, rot[k].0).abs();
-            let r2 = tables.direction[((d2 / std::f32::consts::PI * ANGLE_TABLE as f32) as usize).min(ANGLE_TABLE)];
+            let base = tables.distance[d1.min(DIST_TABLE - 1)] * r2;
+            if base < MIN_COMPATIBILITY {
+                continue;
+            }
             // cos of (rotation − (α_probe − β_candidate)) for each end: w = conj(vA)·vB.
             let l = la * lb;
             let (dot, crs) = (ax * bx + ay * by, ax * by - ay * bx);
@@ -257,9 +268,10 @@ fn relaxed_score(
                 let idx = ((cosine.clamp(-1.0, 1.0) + 1.0) * 0.5 * COS_TABLE as f32) as usize;
                 tables.radial_cos[idx.min(COS_TABLE)]
             };
-            let base = r1 * r2;
-            rho[t * n + k] = base * radial(rot[t].1, rot[t].2);
-            rho[k * n + t] = base * radial(rot[k].1, rot[k].2);
+            let (tk, kt) = (base * radial(rot[t].1, rot[t].2), base * radial(rot[k].1, rot[k].2));
+            if tk >= MIN_COMPATIBILITY || kt >= MIN_COMPATIBILITY {
+                links.push((t as u16, k as u16, tk, kt));
+            }
         }
     }
     let initial: Vec<f32> = pairs.iter().map(|p| p.0).collect();
@@ -267,10 +279,12 @@ fn relaxed_score(
     let mut next = vec![0f32; n];
     let neighbour_weight = if n > 1 { (1.0 - RELAX_SELF_WEIGHT) / (n - 1) as f32 } else { 0.0 };
     for _ in 0..RELAX_ITERATIONS {
-        for t in 0..n {
-            let row = &rho[t * n..(t + 1) * n];
-            let support: f32 = row.iter().zip(&lambda).map(|(r, l)| r * l).sum();
-            next[t] = RELAX_SELF_WEIGHT * lambda[t] + neighbour_weight * support;
+        for (x, l) in next.iter_mut().zip(&lambda) {
+            *x = RELAX_SELF_WEIGHT * l;
+        }
+        for &(t, k, tk, kt) in &links {
+            next[t as usize] += neighbour_weight * tk * lambda[k as usize];
+            next[k as usize] += neighbour_weight * kt * lambda[t as usize];
         }
         std::mem::swap(&mut lambda, &mut next);
     }

@@ -190,6 +190,16 @@ impl Hull {
         Hull::Edges(edges)
     }
 
+    /// Whether every point within `radius` of (x, y) lies within `margin` of the hull (then the
+    /// per-cell test can be skipped: exact for polygon hulls, conservative otherwise).
+    #[inline]
+    fn disc_near(&self, x: f32, y: f32, radius: f32, margin: f32) -> bool {
+        match self {
+            Hull::Edges(e) => e.iter().all(|&(nx, ny, c)| nx * x + ny * y - c + radius <= margin),
+            Hull::Points(_) => false,
+        }
+    }
+
     /// Whether (x, y) lies within `margin` of the hull (mitred corners for polygon hulls).
     #[inline]
     fn near(&self, x: f32, y: f32, margin: f32) -> bool {
@@ -257,12 +267,13 @@ fn build_cylinder(
     // Validity mask.
     words.iter_mut().for_each(|w| *w = 0);
     let mut valid = 0usize;
+    let all_valid = hull.disc_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);
     for (cell, &(u, v)) in g.centre.iter().enumerate() {
         if !g.in_disc[cell] {
             continue;
         }
         let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
-        if hull.near(x, y, HULL_MARGIN) {
+        if all_valid || hull.near(x, y, HULL_MARGIN) {
             words[cell / 64] |= 1u64 << (cell % 64);
             valid += 1;
         }
