@@ -351,9 +351,9 @@ fn histogram(v: &[f64]) -> Vec<f64> {
 }
 
 /// Histogram bin width in score points.
-const BIN: f64 = 2.0;
+const BIN: f64 = 5.0;
 /// Largest score drawn (higher scores go into the last bin).
-const MAX_SCORE: f64 = 120.0;
+const MAX_SCORE: f64 = 300.0;
 
 /// SVG: fraction of comparisons per score bin, log scale (1e-4..1), solid = genuine, dashed = impostor.
 fn histogram_svg(sources: &[Scores]) -> String {
@@ -373,7 +373,7 @@ fn histogram_svg(sources: &[Scores]) -> String {
         svg += &format!("<line x1=\"{m}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#ddd\"/>\n", y(f), x(MAX_SCORE));
         svg += &format!("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">1e-{d}</text>\n", m - 6.0, y(f) + 4.0);
     }
-    for s in (0..=MAX_SCORE as u32).step_by(20) {
+    for s in (0..=MAX_SCORE as u32).step_by(50) {
         let sx = x(s as f64);
         svg += &format!("<line x1=\"{sx}\" y1=\"{m}\" x2=\"{sx}\" y2=\"{}\" stroke=\"#ddd\"/>\n", h - m);
         svg += &format!("<text x=\"{sx}\" y=\"{}\" text-anchor=\"middle\">{s}</text>\n", h - m + 16.0);
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn histogram_fractions_sum_to_one() {
-        let h = histogram(&[0.0, 1.0, 3.0, 500.0, -2.0]);
+        let h = histogram(&[0.0, 1.0, 7.0, 500.0, -2.0]);
         assert!((h.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(h[0], 0.6);
         assert_eq!(*h.last().unwrap(), 0.2);

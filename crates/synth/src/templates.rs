@@ -57,7 +57,7 @@ impl TemplateModel {
         master_count: params::TPL_REALISTIC_MASTER_COUNT,
         rotation: (params::ROTATION_SD, params::ROTATION_MAX),
         translation: (params::TRANSLATION_SD, params::TRANSLATION_MAX),
-        distortion_max: params::DISTORTION_MAX,
+        distortion_max: params::TPL_REALISTIC_DISTORTION_MAX,
         contact_scale: params::TPL_REALISTIC_CONTACT_SCALE,
         contact_shift_max: params::CONTACT_SHIFT_MAX,
         drop: params::TPL_REALISTIC_DROP,
@@ -215,11 +215,12 @@ pub struct SyntheticTemplate {
 
 /// Lazily generates `fingers × impressions_per_finger` synthetic templates, finger-major.
 ///
-/// Each finger gets a master minutiae set (class-model ridge flow, ≈ 120 ± 40 minutiae over the
-/// whole fingertip, ≥ 8 px apart); each impression places it with the same pose model as the
-/// images (rotation σ ≈ 10°, translation σ 32 px), a smooth elastic distortion (≤ 18 px), a partial
-/// elliptical contact area, position/angle jitter (σ 3 px, 0.15 rad), a per-impression miss rate of
-/// 8–35 %, 10 % kind swaps and ≈ 8 spurious minutiae, cropped to the 300 × 400 window. The
+/// Each finger gets a master minutiae set (class-model ridge flow, whole fingertip, ≥ 10 px apart);
+/// each impression places it with a random pose, a smooth elastic distortion, a partial elliptical
+/// contact area, position/angle jitter, a per-impression miss rate, kind swaps and spurious
+/// minutiae, cropped to the 300 × 400 window. [`TemplateModel::REALISTIC`] (≈ 126 ± 42 master
+/// minutiae, rotation σ ≈ 10°, translation σ 32 px, distortion ≤ 8 px, jitter σ 1 px / 0.05 rad,
+/// misses 3–55 %) and [`TemplateModel::CONTROLLED`] (small pose changes, 10–20 % misses). The
 /// constants are fitted so that count, nearest-neighbour spacing, ending ratio and quality match
 /// real extraction output on the FVC sensor sets (`params::REAL_*`; test
 /// `statistics_fit_real_extraction_output`, end-to-end check `tests/synth_realism.rs`), and the
