@@ -2,11 +2,13 @@
 //! of the hall when the ID is missing) and the hall rosters.
 //!
 //! A gate transaction is the sequence of attempts of one applicant (or one roster search) at one
-//! gate station. Each attempt's finger score is the best over the enrolled views
-//! ([`finger_score`](ridgegate_matcher::fusion::finger_score), computed by the gallery); the
-//! decision is [`GatePolicy::decide`] over the attempts so far, with a per-comparison threshold
+//! gate station. 1:1 reads the applicant's templates from the store (an audited read under the
+//! gate's identity; the gate never receives them) and compares the probe finger by finger, stopping
+//! at the first view that reaches the threshold; a roster search uses the 1:N gallery restricted to
+//! the hall's roster (flagged applicants excluded; two passing subjects are refused as ambiguous).
+//! The decision is [`GatePolicy::decide`] over the attempts so far, with a per-comparison threshold
 //! that keeps the whole transaction's false-accept rate at the policy's target, counting every
-//! comparison an impostor gets (attempts × templates compared, × roster size for a search).
+//! comparison an impostor could get (attempts × templates in scope, × roster size for a search).
 //! Unusable captures ask for a retry without using an attempt. Every attempt that names an
 //! applicant is recorded in the store (audited).
 
@@ -188,47 +190,49 @@ fn decide(
         return Ok(answer);
     }
 
-    // Candidates: the claimed applicant, or the hall's roster.
-    let roster: Vec<String> = match (&applicant, &hall) {
-        (Some(id), _) => vec![id.to_string()],
-        (None, Some(h)) => inner
-            .records
-            .roster(h)?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "unknown_hall",
-                    format!("no roster for hall {h:?}; upload it with PUT /api/gate/rosters/{h}"),
-                )
-            })?
-            .into_iter()
-            // Applicants flagged as possible duplicates are never identified by a search.
-            .filter(|a| !matches!(inner.records.review(a), Ok(Some(r)) if r.state != "distinct_persons"))
-            .map(|a| a.to_string())
-            .collect(),
+    // Scores: 1:1 against the claimed applicant's stored templates (an audited read), or a
+    // gallery search of the hall's roster.
+    let (score, best_finger, best_subject, views, second) = match (&applicant, &hall) {
+        (Some(id), _) => {
+            let (score, finger, views) = verify_one(state, p, id, finger, &extraction.template, config)?;
+            (score, finger, Some(id.to_string()), views, None)
+        }
+        (None, Some(h)) => {
+            let roster: Vec<String> = inner
+                .records
+                .roster(h)?
+                .ok_or_else(|| {
+                    ApiError::not_found(
+                        "unknown_hall",
+                        format!("no roster for hall {h:?}; upload it with PUT /api/gate/rosters/{h}"),
+                    )
+                })?
+                .into_iter()
+                // Applicants flagged as possible duplicates are never identified by a search.
+                .filter(|a| !matches!(inner.records.review(a), Ok(Some(r)) if r.state != "distinct_persons"))
+                .map(|a| a.to_string())
+                .collect();
+            let refs: Vec<&str> = roster.iter().map(String::as_str).collect();
+            let filter = Filter {
+                subjects: Some(&refs),
+                fingers: fingers_filter.as_deref(),
+                max_results: 2,
+                min_score: Score::ZERO,
+            };
+            let hits = inner.gallery.identify(&extraction.template, &filter);
+            let best = hits.first();
+            let fingers_per_subject = fingers_filter.as_ref().map_or(FingerPosition::CAPTURE_ORDER.len(), Vec::len);
+            let views = (fingers_per_subject * VIEWS_PER_FINGER * roster.len().max(1)) as u32;
+            (
+                best.map_or(Score::ZERO, |h| h.score),
+                best.and_then(|h| h.fingers.first()).map(|f| f.finger),
+                best.map(|h| h.subject.clone()),
+                views,
+                hits.get(1).map(|h| (h.subject.clone(), h.score)),
+            )
+        }
         (None, None) => unreachable!("checked by the handler"),
     };
-    let refs: Vec<&str> = roster.iter().map(String::as_str).collect();
-    let filter =
-        Filter { subjects: Some(&refs), fingers: fingers_filter.as_deref(), max_results: 2, min_score: Score::ZERO };
-    let hits = inner.gallery.identify(&extraction.template, &filter);
-    if let (Some(id), true) = (&applicant, hits.is_empty()) {
-        // Unknown applicant (404) or known but not enrolled (409).
-        inner.store.applicant(&p.ctx(), id)?;
-        return Err(ApiError::conflict(
-            "not_enrolled",
-            format!(
-                "applicant {id} has no enrolled fingerprints{}",
-                match finger {
-                    Some(f) => format!(" for {f}"),
-                    None => String::new(),
-                }
-            ),
-        ));
-    }
-    let best = hits.first();
-    let score = best.map_or(Score::ZERO, |h| h.score);
-    let fingers_per_subject = best.map_or(FingerPosition::CAPTURE_ORDER.len(), |h| h.fingers.len().max(1));
-    let views = (fingers_per_subject * VIEWS_PER_FINGER * roster.len().max(1)) as u32;
     let policy = GatePolicy { views, ..config.gate_policy };
 
     let key = (
@@ -237,7 +241,7 @@ fn decide(
     );
     // A roster search whose two best subjects both pass cannot tell who it is: refer to an officer.
     let threshold = policy.threshold();
-    if mode == "roster" && hits.len() > 1 && hits[1].score.0 >= threshold.0 {
+    if let Some((other, other_score)) = second.filter(|(_, sc)| mode == "roster" && sc.0 >= threshold.0) {
         lock(&inner.gates).remove(&key);
         answer.decision = "deny";
         answer.score = score.0;
@@ -245,8 +249,10 @@ fn decide(
         answer.threshold = threshold.0;
         answer.latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
         answer.reason = format!(
-            "ambiguous: {} and {} both match (scores {:.1}, {:.1}): refer to an officer",
-            hits[0].subject, hits[1].subject, hits[0].score.0, hits[1].score.0
+            "ambiguous: {} and {other} both match (scores {:.1}, {:.1}): refer to an officer",
+            best_subject.unwrap_or_default(),
+            score.0,
+            other_score.0
         );
         return Ok(answer);
     }
@@ -269,10 +275,10 @@ fn decide(
     answer.score = score.0;
     answer.fmr = score.fmr();
     answer.threshold = policy.threshold().0;
-    answer.finger = best.and_then(|h| h.fingers.first()).map(|f| f.finger.name().to_string());
+    answer.finger = best_finger.map(|f| f.name().to_string());
     let admitted = matches!(decision, GateDecision::Admit { .. });
     if mode == "roster" {
-        answer.applicant = if admitted { best.map(|h| h.subject.clone()) } else { None };
+        answer.applicant = if admitted { best_subject.clone() } else { None };
     }
     answer.reason = match decision {
         GateDecision::Admit { .. } => format!("match: score {:.1} ≥ threshold {:.1}", score.0, answer.threshold),
@@ -297,6 +303,54 @@ fn decide(
         }
     }
     Ok(answer)
+}
+
+/// 1:1: compares the probe with the applicant's stored views (of `finger` if given), finger by
+/// finger in capture order, and stops at the first view reaching the policy threshold (the
+/// decision cannot change after that; the threshold counts every view in scope). Returns the best
+/// score, its finger and the number of views in scope. Reading the templates is audited.
+fn verify_one(
+    state: &AppState,
+    p: &Principal,
+    id: &ApplicantId,
+    finger: Option<FingerPosition>,
+    probe: &ridgegate_core::Template,
+    config: &crate::Config,
+) -> ApiResult<(Score, Option<FingerPosition>, u32)> {
+    let not_enrolled = || {
+        ApiError::conflict(
+            "not_enrolled",
+            format!(
+                "applicant {id} has no enrolled fingerprints{}",
+                finger.map(|f| format!(" for {f}")).unwrap_or_default()
+            ),
+        )
+    };
+    let Some(enrollment) = state.inner.store.enrollment(&p.ctx(), id)? else {
+        // Unknown applicant (404) or known but not enrolled (409).
+        state.inner.store.applicant(&p.ctx(), id)?;
+        return Err(not_enrolled());
+    };
+    let fingers: Vec<_> = enrollment.fingers.iter().filter(|f| finger.is_none_or(|want| f.finger == want)).collect();
+    let views: usize = fingers.iter().map(|f| f.views.len()).sum();
+    if views == 0 {
+        return Err(not_enrolled());
+    }
+    let threshold = GatePolicy { views: views as u32, ..config.gate_policy }.threshold();
+    let probe = ridgegate_matcher::Probe::new(probe);
+    let mut best = (Score::ZERO, None);
+    'fingers: for f in fingers {
+        for v in &f.views {
+            let s = probe.compare(&ridgegate_matcher::Candidate::new(&v.template));
+            if s.0 > best.0.0 {
+                best = (s, Some(f.finger));
+            }
+            if s.0 >= threshold.0 {
+                break 'fingers;
+            }
+        }
+    }
+    Ok((best.0, best.1, views as u32))
 }
 
 fn record(
