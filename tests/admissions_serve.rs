@@ -80,6 +80,7 @@ fn serve_starts_on_a_fresh_machine_and_restarts_with_its_key() {
     let tokens = data.join("tokens.txt");
     #[cfg(unix)]
     {
+        assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&key), 0o600);
         assert_eq!(mode(&tokens), 0o600);
     }

@@ -122,6 +122,13 @@ pub fn resolve_key(opts: &ServeOptions) -> Result<(StoreKey, String), ServeError
 pub fn open_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
     std::fs::create_dir_all(&opts.data_dir)
         .map_err(|source| ServeError::DataDir { path: opts.data_dir.display().to_string(), source })?;
+    // Owner-only: the folder holds the key (when generated), the tokens and the encrypted store.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opts.data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|source| ServeError::DataDir { path: opts.data_dir.display().to_string(), source })?;
+    }
     let (key, key_source) = resolve_key(opts)?;
     let db = opts.data_dir.join("store.redb");
     let store = RedbStore::open(&db, key.clone())?;
