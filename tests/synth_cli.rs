@@ -43,7 +43,7 @@ fn images_are_fvc_named_and_deterministic_across_thread_counts() {
     for n in &names {
         let (x, y) = (std::fs::read(a.join(n)).unwrap(), std::fs::read(b.join(n)).unwrap());
         assert_eq!(x, y, "{n} differs between 1 and 2 threads");
-        let img = ridgegate_core::FingerImage::load(&a.join(n), Some(500)).unwrap();
+        let img = ridgegate_core::FingerImage::load(a.join(n), Some(500)).unwrap();
         assert_eq!((img.width(), img.height()), (160, 200));
     }
     assert_ne!(std::fs::read(a.join("1_1.png")).unwrap(), std::fs::read(a.join("1_2.png")).unwrap());

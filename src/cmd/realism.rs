@@ -109,9 +109,10 @@ fn score_group(g: &Group) -> (Vec<f64>, Vec<f64>) {
         .into_par_iter()
         .map(|i| {
             let (mut gen_scores, mut imp) = (Vec::new(), Vec::new());
-            for j in i + 1..g.items.len() {
-                let s = if g.items[i].2 || g.items[j].2 { 0.0 } else { probes[i].compare(&cands[j]).0 as f64 };
-                if g.items[i].0 == g.items[j].0 { gen_scores.push(s) } else { imp.push(s) }
+            let (finger_i, _, failed_i) = &g.items[i];
+            for ((finger_j, _, failed_j), cand) in g.items.iter().zip(&cands).skip(i + 1) {
+                let s = if *failed_i || *failed_j { 0.0 } else { probes[i].compare(cand).0 as f64 };
+                if finger_i == finger_j { gen_scores.push(s) } else { imp.push(s) }
             }
             (gen_scores, imp)
         })
