@@ -41,7 +41,7 @@ pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, Search
 
 use params::*;
 use ridgegate_core::{Score, Template};
-use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells, occupancy_similarity};
+use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells, occupancy_overlap};
 use std::sync::LazyLock;
 
 /// Candidate-side search data of one template. Build once, compare many times. `Send + Sync`.
@@ -94,26 +94,28 @@ impl Probe {
         // the PRESELECT_PER_MINUTIA candidates whose occupancy resembles it most are compared in
         // full (the full comparison costs ~5× the occupancy check).
         let mut sims: Vec<u64> = Vec::with_capacity(np * PRESELECT_PER_MINUTIA);
-        let mut best: Vec<(f32, u16)> = Vec::with_capacity(PRESELECT_PER_MINUTIA + 1);
+        // (intersection, union, candidate index), best Jaccard index first.
+        let mut best: Vec<(u32, u32, u16)> = Vec::with_capacity(PRESELECT_PER_MINUTIA + 1);
         for (i, pp) in p.points.iter().enumerate() {
             let a = p.cylinder(i);
             let occ_a = &p.occupancy[i];
             best.clear();
-            for (j, cp) in c.points.iter().enumerate() {
+            for (j, (cp, occ_b)) in c.points.iter().zip(&c.occupancy).enumerate() {
                 if angle_distance(pp.dir, cp.dir) > MAX_ROTATION {
                     continue;
                 }
-                let Some(r) = occupancy_similarity(a, occ_a, c.cylinder(j), &c.occupancy[j], min_common) else {
-                    continue;
-                };
-                if best.len() == PRESELECT_PER_MINUTIA && r <= best[PRESELECT_PER_MINUTIA - 1].0 {
+                let (inter, union) = occupancy_overlap(occ_a, occ_b);
+                let union = union.max(1); // nothing occupied: index 0
+                // inter/union > i/u without division (u64: no overflow); ties keep the lower index.
+                let better = |&(i2, u2, _): &(u32, u32, u16)| inter as u64 * u2 as u64 > i2 as u64 * union as u64;
+                if best.len() == PRESELECT_PER_MINUTIA && !better(&best[PRESELECT_PER_MINUTIA - 1]) {
                     continue;
                 }
-                let at = best.partition_point(|&(q, _)| q >= r);
-                best.insert(at, (r, j as u16));
+                let at = best.iter().position(better).unwrap_or(best.len());
+                best.insert(at, (inter, union, j as u16));
                 best.truncate(PRESELECT_PER_MINUTIA);
             }
-            for &(_, j) in &best {
+            for &(_, _, j) in &best {
                 let s = cylinder_similarity(a, c.cylinder(j as usize), min_common);
                 if s > 0.0 {
                     sims.push(pair_key(s, i, j as usize));

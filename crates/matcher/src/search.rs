@@ -49,7 +49,7 @@ pub(crate) struct SearchTemplate {
     pub cylinders: Vec<u64>,
     /// Per point: the union of its cylinder's direction layers (where any neighbour lies), for
     /// the cheap pre-selection of candidate pairs.
-    pub occupancy: Vec<[u64; LAYER_WORDS]>,
+    pub occupancy: Vec<Occupancy>,
     /// Number of minutiae considered (valid cylinder or not).
     pub minutiae: usize,
 }
@@ -240,7 +240,9 @@ impl SearchTemplate {
                         *u |= words[k * LAYER_WORDS + w];
                     }
                 }
-                occupancy.push(union);
+                let mut valid = [0u64; LAYER_WORDS];
+                valid.copy_from_slice(&words[..LAYER_WORDS]);
+                occupancy.push(Occupancy { valid, occupied: union });
             }
         }
         SearchTemplate { points, cylinders, occupancy, minutiae: all.len() }
@@ -364,28 +366,25 @@ fn sum_bytes(v: u64) -> u32 {
     (v.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
 }
 
-/// Cheap resemblance of two cylinders for pre-selection: Jaccard index of their occupancy over
-/// the cells valid in both; `None` when too few cells are valid in both to compare them.
+/// A cylinder's valid cells and the cells where any neighbour lies (any direction): a compact
+/// summary for the pre-selection of candidate pairs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Occupancy {
+    pub valid: [u64; LAYER_WORDS],
+    pub occupied: [u64; LAYER_WORDS],
+}
+
+/// Cheap resemblance of two cylinders for pre-selection: (intersection, union) of their occupied
+/// cells among the cells valid in both; the Jaccard index is `intersection / union`.
 #[inline]
-pub(crate) fn occupancy_similarity(
-    valid_a: &[u64],
-    occ_a: &[u64; LAYER_WORDS],
-    valid_b: &[u64],
-    occ_b: &[u64; LAYER_WORDS],
-    min_common: u32,
-) -> Option<f32> {
-    let (mut common, mut inter, mut union) = (0u64, 0u64, 0u64);
+pub(crate) fn occupancy_overlap(a: &Occupancy, b: &Occupancy) -> (u32, u32) {
+    let (mut inter, mut union) = (0u64, 0u64);
     for w in 0..LAYER_WORDS {
-        let m = valid_a[w] & valid_b[w];
-        common += byte_counts(m);
-        inter += byte_counts(occ_a[w] & occ_b[w] & m);
-        union += byte_counts((occ_a[w] | occ_b[w]) & m);
+        let m = a.valid[w] & b.valid[w];
+        inter += byte_counts(a.occupied[w] & b.occupied[w] & m);
+        union += byte_counts((a.occupied[w] | b.occupied[w]) & m);
     }
-    if sum_bytes(common) < min_common {
-        return None;
-    }
-    let union = sum_bytes(union);
-    Some(if union == 0 { 0.0 } else { sum_bytes(inter) as f32 / union as f32 })
+    (sum_bytes(inter), sum_bytes(union))
 }
 
 /// Local similarity of two cylinders in `[0, 1]` (0: not comparable or nothing in common):
