@@ -47,7 +47,7 @@ fn bench_extract(dbs: &[PathBuf], dpi: Option<u16>) -> anyhow::Result<()> {
         "set", "images", "FTE", "mean ms", "p50 ms", "p95 ms", "minutiae"
     );
     let mut all = Vec::new();
-    let (mut total_images, mut total_fte) = (0usize, 0usize);
+    let (mut total_images, mut total_fte, mut total_minutiae) = (0usize, 0usize, 0usize);
     for db in dbs {
         let dpi = datasets::dpi_for(db, dpi);
         let images: Vec<FingerImage> =
@@ -70,10 +70,11 @@ fn bench_extract(dbs: &[PathBuf], dpi: Option<u16>) -> anyhow::Result<()> {
         print_row(&name, &mut times, fte, minutiae as f64 / images.len() as f64);
         total_images += images.len();
         total_fte += fte;
+        total_minutiae += minutiae;
         all.extend(times);
     }
     if dbs.len() > 1 {
-        print_row("all", &mut all, total_fte, f64::NAN);
+        print_row("all", &mut all, total_fte, total_minutiae as f64 / total_images.max(1) as f64);
         println!("{total_images} images, FTE {total_fte}");
     }
     Ok(())
