@@ -107,6 +107,8 @@ pub fn neighbourhood_sum(p: &Plane<f32>, bx: usize, by: usize, r: usize) -> f32 
 
 /// Windowed sums of a pixel plane over `[x−r, x+r] × [y−r, y+r]` clipped to the plane, by two
 /// running-sum passes (O(1) per pixel), and the matching pixel counts.
+// The column loops index a running-sum row and an image row in lock step; indices read clearer.
+#[allow(clippy::needless_range_loop)]
 pub fn box_sums(p: &Plane<f32>, r: usize, f: impl Fn(f32) -> f32) -> (Plane<f32>, Plane<f32>) {
     let (w, h) = (p.w, p.h);
     let mut horizontal = Plane::new(w, h);

@@ -37,6 +37,8 @@ pub fn crossing_number(m: u8) -> u32 {
 }
 
 /// Zhang–Suen deletion tables for the two sub-iterations, indexed by the neighbourhood mask.
+// `m` is the neighbourhood mask itself (an input of the rules), not only an index.
+#[allow(clippy::needless_range_loop)]
 fn deletion_tables() -> [[bool; 256]; 2] {
     let mut t = [[false; 256]; 2];
     for m in 0..256usize {
