@@ -183,6 +183,18 @@ async fn register_photo_confirm_gate_duplicate_roster_restart() {
         (Some("admit"), Some("roster"), Some("E2E-A")),
         "{v}"
     );
+    // Both 1:N searches (the two duplicate checks and the roster search) are audited too.
+    let (_, audit) = s.get("/api/audit?limit=1000", ADMIN).await;
+    let searches: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "Search")
+        .map(|e| e["detail"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(searches.len(), 3, "{searches:?}");
+    assert!(searches[..2].iter().all(|d| d.starts_with("duplicate check")), "{searches:?}");
+    assert!(searches[2].starts_with("gate roster search: hall hall-1"), "{searches:?}");
 
     // Restart on the same data folder: gallery reloaded, gate still admits; an enrollment of an
     // earlier year needs no new one.

@@ -120,6 +120,11 @@ pub trait Store: Send + Sync {
     /// Loads every enrolled template (for building a gallery at start-up), one audit entry in all.
     /// Decryption and decoding run in parallel; cost ≈ a few µs per template.
     fn load_templates(&self, ctx: &AccessContext) -> Result<Vec<StoredTemplate>>;
+    /// Records a 1:N search made over templates already in memory (a `Gallery` built from
+    /// [`Store::load_templates`]): the search reads everyone's biometric data, so it is audited
+    /// like a read. `applicant` is the probe's owner when known; `detail` names the search and its
+    /// size (never biometric data). One fsync'd write transaction.
+    fn record_search(&self, ctx: &AccessContext, applicant: Option<&ApplicantId>, detail: &str) -> Result<()>;
     /// Deletes an applicant and all their data (data-protection request), with an audit entry.
     fn delete_applicant(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<()>;
     /// Writes a consistent snapshot of one applicant (or all, with `None`) to `out`. The records stay

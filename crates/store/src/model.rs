@@ -346,6 +346,9 @@ pub enum AuditAction {
     Import,
     /// Applicant and all their data deleted.
     DeleteApplicant,
+    /// A 1:N search over in-memory templates (duplicate check, gate roster search); the detail
+    /// says which search and how many templates it compared. Appended last: older logs decode.
+    Search,
 }
 
 /// One entry of the append-only, hash-chained audit log.

@@ -494,6 +494,10 @@ impl Store for RedbStore {
         Ok(all)
     }
 
+    fn record_search(&self, ctx: &AccessContext, applicant: Option<&ApplicantId>, detail: &str) -> Result<()> {
+        self.audited_write(ctx, AuditAction::Search, applicant, |_| Ok(((), detail.to_string())))
+    }
+
     fn delete_applicant(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<()> {
         self.audited_write(ctx, AuditAction::DeleteApplicant, Some(id), |w| {
             self.require_applicant(w, id)?;

@@ -145,10 +145,22 @@ fn every_biometric_access_is_audited_in_a_verifiable_chain() {
     s.put_enrollment(&ctx, &enrollment("A1", 1, false), false).unwrap();
     let id = ApplicantId::new("A1").unwrap();
     s.enrollment(&ctx, &id).unwrap();
-    let actions: Vec<AuditAction> = s.audit_entries(1, 100).unwrap().iter().map(|e| e.action).collect();
-    assert_eq!(actions, vec![AuditAction::CreateApplicant, AuditAction::WriteEnrollment, AuditAction::ReadTemplates]);
+    s.record_search(&ctx, Some(&id), "duplicate check: 24 templates").unwrap();
+    let entries = s.audit_entries(1, 100).unwrap();
+    let actions: Vec<AuditAction> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::CreateApplicant,
+            AuditAction::WriteEnrollment,
+            AuditAction::ReadTemplates,
+            AuditAction::Search
+        ]
+    );
+    assert_eq!(entries[3].detail, "duplicate check: 24 templates");
+    assert_eq!(entries[3].applicant.as_ref(), Some(&id));
     let rep = s.verify_integrity().unwrap();
-    assert_eq!(rep.audit_entries_checked, 3);
+    assert_eq!(rep.audit_entries_checked, 4);
     assert_eq!(rep.templates_checked, 24);
 }
 

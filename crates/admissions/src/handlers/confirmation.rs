@@ -232,6 +232,15 @@ pub(crate) async fn complete(
         let enrollment =
             lock(&session).enrollment(year).map_err(|e| ApiError::conflict("capture_incomplete", e.to_string()))?;
         let report = duplicate_check(&inner.gallery, &enrollment, &inner.config);
+        inner.store.record_search(
+            &ctx,
+            Some(&enrollment.applicant),
+            &format!(
+                "duplicate check: {} gallery templates, {} candidates",
+                report.gallery_templates,
+                report.candidates.len()
+            ),
+        )?;
         let flagged = !report.candidates.is_empty();
         if flagged {
             // The review record comes first: if the enrollment write fails, an open review of an

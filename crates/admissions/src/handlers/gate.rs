@@ -220,6 +220,11 @@ fn decide(
                 min_score: Score::ZERO,
             };
             let hits = inner.gallery.identify(&extraction.template, &filter);
+            inner.store.record_search(
+                &p.ctx(),
+                None,
+                &format!("gate roster search: hall {h}, {} subjects", refs.len()),
+            )?;
             let best = hits.first();
             let fingers_per_subject = fingers_filter.as_ref().map_or(FingerPosition::CAPTURE_ORDER.len(), Vec::len);
             let views = (fingers_per_subject * VIEWS_PER_FINGER * roster.len().max(1)) as u32;
