@@ -40,5 +40,9 @@ pub const SIM_CAPACITY: u16 = 162;
 pub const SIM_MATCH_THRESHOLD: f32 = 30.0;
 /// Simulator: minimum minutiae for Img2Tz to succeed (fewer → confirmation 07).
 pub const SIM_MIN_MINUTIAE: usize = 12;
-/// Simulator: minimum extractor quality for Img2Tz to succeed (lower → confirmation 06).
-pub const SIM_MIN_QUALITY: u8 = 10;
+/// Simulator: minimum extractor quality (0–100) for Img2Tz to succeed (lower → confirmation 06,
+/// "image too messy"). Clean sensor images score 90+ and the virtual scanner's deliberately
+/// smudged image 30–50 after resampling and 4-bit packing; 60 makes the module refuse the smudge
+/// the way a real module refuses a wet or dirty finger (it was 10, which accepted it once the
+/// extractor's quality started counting only reliable minutiae).
+pub const SIM_MIN_QUALITY: u8 = 60;
