@@ -104,7 +104,10 @@ fn serve_starts_on_a_fresh_machine_and_restarts_with_its_key() {
     assert!(log.contains("demo applicant DEMO-0001 registered"), "{log}");
     let (st, body) = http(&server.addr, "GET", "/api/applicants/DEMO-0001", Some(&desk));
     assert_eq!(st, 200, "{body}");
-    assert!(body.contains("\"photo\":{\"present\":true,\"passed\":true}") && body.contains("\"required\":true"), "{body}");
+    assert!(
+        body.contains("\"photo\":{\"present\":true,\"passed\":true}") && body.contains("\"required\":true"),
+        "{body}"
+    );
     drop(server);
 
     // Same folder again: the key file is reused, nothing new is created.

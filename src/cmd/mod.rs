@@ -12,7 +12,7 @@ pub mod info;
 pub mod photo;
 pub mod realism;
 pub mod scan;
-pub mod simulate;
 pub mod serve;
+pub mod simulate;
 pub mod store;
 pub mod synth;
