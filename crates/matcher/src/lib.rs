@@ -305,4 +305,6 @@ fn relaxed_score(
 }
 
 #[cfg(test)]
+mod testkit;
+#[cfg(test)]
 mod tests;

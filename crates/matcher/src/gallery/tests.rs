@@ -2,36 +2,13 @@
 //! reference computed here with the public 1:1 API, concurrency.
 
 use super::*;
-use ridgegate_core::{Minutia, MinutiaKind};
 use std::sync::Arc;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() % 1_000_000) as f32 / 1_000_000.0
-    }
-}
+use crate::testkit::{Rng, impression_with, random_template};
 
-/// A random finger: `n` minutiae ≥ 14 px apart in a 400×400 window.
+/// A random finger: `n` minutiae ≥ 14 px apart in a 400×400 window, random qualities.
 pub(super) fn master(seed: u64, n: usize) -> Template {
-    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut t = Template::new(400, 400, 500);
-    while t.minutiae.len() < n {
-        let (x, y) = (40.0 + 320.0 * r.unit(), 40.0 + 320.0 * r.unit());
-        if t.minutiae.iter().any(|m| (m.x as f32 - x).hypot(m.y as f32 - y) < 14.0) {
-            continue;
-        }
-        let kind = if r.next() % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
-        let q = 20 + (r.next() % 80) as u8;
-        t.minutiae.push(Minutia::new(x as u16, y as u16, r.unit() * std::f32::consts::TAU, kind, q));
-    }
-    t
+    random_template(seed, n, true)
 }
 
 /// Another impression of `t`: rotated, shifted, jittered, 15 % dropped, 4 spurious.
@@ -39,30 +16,7 @@ pub(super) fn impression(t: &Template, seed: u64) -> Template {
     let mut r = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
     let angle = (r.unit() - 0.5) * 0.6;
     let shift = ((r.unit() - 0.5) * 40.0, (r.unit() - 0.5) * 40.0);
-    let mut out = Template::new(t.width, t.height, t.dpi);
-    let (s, c) = angle.sin_cos();
-    for m in &t.minutiae {
-        if r.unit() < 0.15 {
-            continue;
-        }
-        let (dx, dy) = (m.x as f32 - 200.0, m.y as f32 - 200.0);
-        let x = c * dx + s * dy + 200.0 + shift.0 + (r.unit() - 0.5) * 4.0;
-        let y = -s * dx + c * dy + 200.0 + shift.1 + (r.unit() - 0.5) * 4.0;
-        if !(0.0..399.0).contains(&x) || !(0.0..399.0).contains(&y) {
-            continue;
-        }
-        out.minutiae.push(Minutia::new(
-            x as u16,
-            y as u16,
-            m.angle + angle + (r.unit() - 0.5) * 0.2,
-            m.kind,
-            m.quality,
-        ));
-    }
-    for k in 0..4 {
-        out.minutiae.push(master(seed.wrapping_add(1000 + k), 1).minutiae[0]);
-    }
-    out
+    impression_with(t, &mut r, seed, angle, shift, true)
 }
 
 fn views(seed: u64, n: u64) -> Vec<Template> {
