@@ -371,24 +371,15 @@ impl<T: Transport> R30x<T> {
         timeout: Duration,
         cancel: &CancelToken,
     ) -> Result<Option<RetryReason>, R30xError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if cancel.is_cancelled() {
-                return Err(R30xError::Cancelled);
+        let cmd = if self.config.get_image_ex { Command::GetImageEx } else { Command::GenImg };
+        self.poll(cmd, timeout, cancel, RetryReason::NoFinger, |code| match code {
+            Confirmation::Ok => Poll::Done(None),
+            Confirmation::NoFinger => Poll::Again,
+            Confirmation::CaptureFailed | Confirmation::TooFewFeatures | Confirmation::ImageMessy => {
+                Poll::Done(Some(RetryReason::LowQuality))
             }
-            match self.gen_img()? {
-                Confirmation::Ok => return Ok(None),
-                Confirmation::NoFinger => {}
-                Confirmation::CaptureFailed | Confirmation::TooFewFeatures | Confirmation::ImageMessy => {
-                    return Ok(Some(RetryReason::LowQuality));
-                }
-                code => return Err(R30xError::Module { command: Instruction::GenImg, code }),
-            }
-            if Instant::now() + self.config.poll_interval >= deadline {
-                return Ok(Some(RetryReason::NoFinger));
-            }
-            std::thread::sleep(self.config.poll_interval);
-        }
+            code => Poll::Fail(R30xError::Module { command: Instruction::GenImg, code }),
+        })
     }
 
     /// Polls GenImg until the finger is lifted (answer 02), up to `timeout` (→ `Some(RemoveFinger)`).
@@ -397,16 +388,35 @@ impl<T: Transport> R30x<T> {
         timeout: Duration,
         cancel: &CancelToken,
     ) -> Result<Option<RetryReason>, R30xError> {
+        self.poll(Command::GenImg, timeout, cancel, RetryReason::RemoveFinger, |code| match code {
+            Confirmation::NoFinger => Poll::Done(None),
+            _ => Poll::Again,
+        })
+    }
+
+    /// The poll loop shared by [`Self::wait_for_image`] and [`Self::wait_for_removal`]: sends
+    /// `command` every `poll_interval` and lets `step` judge each answer, until it is done, the
+    /// timeout passes (→ `Ok(Some(timed_out))`) or `cancel` fires (→ `Err(Cancelled)`).
+    fn poll(
+        &mut self,
+        command: Command,
+        timeout: Duration,
+        cancel: &CancelToken,
+        timed_out: RetryReason,
+        mut step: impl FnMut(Confirmation) -> Poll,
+    ) -> Result<Option<RetryReason>, R30xError> {
         let deadline = Instant::now() + timeout;
         loop {
             if cancel.is_cancelled() {
                 return Err(R30xError::Cancelled);
             }
-            if self.transact(Command::GenImg)?.confirmation == Confirmation::NoFinger {
-                return Ok(None);
+            match step(self.transact(command)?.confirmation) {
+                Poll::Done(outcome) => return Ok(outcome),
+                Poll::Fail(e) => return Err(e),
+                Poll::Again => {}
             }
             if Instant::now() + self.config.poll_interval >= deadline {
-                return Ok(Some(RetryReason::RemoveFinger));
+                return Ok(Some(timed_out));
             }
             std::thread::sleep(self.config.poll_interval);
         }
@@ -692,6 +702,16 @@ pub fn discover() -> Vec<DeviceInfo> {
             model: format!("serial port ({:?}); EF01 module not probed", p.port_type),
         })
         .collect()
+}
+
+/// How [`R30x::poll`] goes on after one answer.
+enum Poll {
+    /// Stop with this outcome (`None` = the awaited state was reached).
+    Done(Option<RetryReason>),
+    /// Not yet: poll again after the interval.
+    Again,
+    /// Stop with this error.
+    Fail(R30xError),
 }
 
 #[cfg(test)]
