@@ -1,6 +1,9 @@
 //! Per-stage extraction benchmarks. Uses FVC2002 DB1 101_1 from ../shared when present (what the
 //! README figures are measured on), else a synthetic print. Run: `cargo bench --bench extract`.
 
+// criterion_group! generates an undocumented `pub fn` for the group.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ridgegate_core::FingerImage;
 use ridgegate_extract::*;

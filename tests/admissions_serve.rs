@@ -44,6 +44,7 @@ fn start(data: &std::path::Path, extra: &[&str]) -> Server {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not report its address; stderr: {log:#?}");
 }
 

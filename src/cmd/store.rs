@@ -32,7 +32,7 @@ impl DbArgs {
             Some(p) => StoreKey::from_file(p).with_context(|| format!("reading key file {}", p.display()))?,
             None => StoreKey::from_env()?,
         };
-        Ok(RedbStore::open(&self.db, key).with_context(|| format!("opening store {}", self.db.display()))?)
+        RedbStore::open(&self.db, key).with_context(|| format!("opening store {}", self.db.display()))
     }
     fn ctx(&self) -> AccessContext {
         AccessContext::cli_admin(self.operator.clone())

@@ -308,6 +308,8 @@ fn halves(len: usize) -> (usize, usize) {
     if len % 2 == 0 { (len / 2, len / 2) } else { (len.div_ceil(2), len.div_ceil(2) - 1) }
 }
 
+// Mirrors the WSQ specification's (and NBIS') tree-building step, parameter for parameter.
+#[allow(clippy::too_many_arguments)]
 fn w_tree4(w: &mut [WNode; 20], p1: usize, p2: usize, lenx: usize, leny: usize, x: usize, y: usize, stop1: bool) {
     w[p1].x = x;
     w[p1].y = y;

@@ -1,6 +1,9 @@
 //! Store benchmarks: put an enrollment, read it back, load all templates for a gallery.
 //! Run: `cargo bench -p ridgegate-store --bench store`.
 
+// criterion_group! generates an undocumented `pub fn` for the group.
+#![allow(missing_docs)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ridgegate_core::{FingerPosition, Minutia, MinutiaKind, Template};
 use ridgegate_store::*;

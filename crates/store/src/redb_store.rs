@@ -19,8 +19,11 @@ const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
 const ATTEMPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("attempts");
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
+/// A sealed per-applicant table: definition, name in messages, record kind in exports.
+type SealedTable = (TableDefinition<'static, &'static str, &'static [u8]>, &'static str, u8);
+
 /// Sealed per-applicant tables, in export order.
-const DATA_TABLES: [(TableDefinition<&str, &[u8]>, &str, u8); 5] = [
+const DATA_TABLES: [SealedTable; 5] = [
     (APPLICANTS, "applicants", 1),
     (ENROLLMENTS, "enrollments", 2),
     (IMAGES, "images", 3),
@@ -592,9 +595,8 @@ impl Store for RedbStore {
         let mut audit_restored = 0u64;
         loop {
             let mut kind = [0u8; 1];
-            match input.read(&mut kind)? {
-                0 => break,
-                _ => {}
+            if input.read(&mut kind)? == 0 {
+                break;
             }
             let klen = read_u32(input)?.ok_or_else(|| StoreError::BadExport("truncated record".into()))? as usize;
             let key = read_exact_vec(input, klen)?;
