@@ -4,7 +4,10 @@
 use super::datasets;
 use anyhow::Context;
 use clap::{Args as ClapArgs, Subcommand};
-use ridgegate_core::FingerImage;
+use rayon::prelude::*;
+use ridgegate_core::{FingerImage, Template, codecs};
+use ridgegate_matcher::{Candidate, Probe};
+use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -29,6 +32,24 @@ pub enum BenchCommand {
     },
     /// 1:N identification on a synthetic gallery: build rate, memory, latency percentiles, throughput.
     Identify(super::identify::BenchArgs),
+    /// 1:1 matcher speed per FVC-style set (single thread): search-form build, comparison with a
+    /// prebuilt probe over every pair of the set, fresh pair (both search forms + comparison).
+    Match(MatchArgs),
+}
+
+/// Arguments of `ridgegate bench match`.
+#[derive(ClapArgs)]
+pub struct MatchArgs {
+    /// One or more folders of `<finger>_<impression>` images or templates.
+    #[arg(long = "db", required = true)]
+    dbs: Vec<PathBuf>,
+    /// Resolution (default: 569 for fvc2002_db2*, else 500).
+    #[arg(long)]
+    dpi: Option<u16>,
+    /// Timed runs over every pair; a pair's time is its fastest run (suppresses the noise of other
+    /// processes sharing the cores).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
 }
 
 /// Runs `ridgegate bench …`.
@@ -36,6 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         BenchCommand::Extract { dbs, dpi } => bench_extract(&dbs, dpi),
         BenchCommand::Identify(a) => super::identify::bench(a),
+        BenchCommand::Match(a) => bench_match(&a),
     }
 }
 
@@ -90,4 +112,128 @@ fn print_row(name: &str, times: &mut [f64], fte: usize, mean_minutiae: f64) {
         p(0.5),
         p(0.95)
     );
+}
+
+/// A template from an image (extracted) or a template file (imported), as `ridgegate eval` reads
+/// them.
+fn load_template(sample: &datasets::Sample, dpi: u16) -> anyhow::Result<Template> {
+    let bytes = std::fs::read(&sample.path).with_context(|| format!("reading {}", sample.path.display()))?;
+    if codecs::TemplateFormat::detect(&bytes).is_some() {
+        let (_, mut views) =
+            codecs::import(&bytes).with_context(|| format!("{} is a corrupt template", sample.path.display()))?;
+        return Ok(views.swap_remove(0));
+    }
+    Ok(ridgegate_extract::extract(&FingerImage::decode(&bytes, Some(dpi))?)?.template)
+}
+
+/// Fastest of `runs` timings of `f`, µs.
+fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs.max(1))
+        .map(|_| {
+            let t0 = Instant::now();
+            f();
+            t0.elapsed().as_secs_f64() * 1e6
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
+    // Templates are made in parallel (not timed); all timing runs on one thread.
+    println!(
+        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "set",
+        "pairs",
+        "minut",
+        "build p50",
+        "build p90",
+        "cmp p50",
+        "cmp p90",
+        "cmp mean",
+        "gen p50",
+        "fresh p50",
+        "fresh p90"
+    );
+    let mut all = MatchTimes::default();
+    let mut minutiae_sum = 0.0;
+    for db in &args.dbs {
+        let dpi = datasets::dpi_for(db, args.dpi);
+        let samples = datasets::samples(db)?;
+        let templates: Vec<Template> =
+            samples.par_iter().map(|s| load_template(s, dpi)).collect::<anyhow::Result<_>>()?;
+        let mut times = MatchTimes::default();
+        let probes: Vec<Probe> = templates.iter().map(Probe::new).collect();
+        let candidates: Vec<Candidate> = templates.iter().map(Candidate::new).collect();
+        for t in &templates {
+            times.build.push(best_of(args.runs, || {
+                black_box(Candidate::new(black_box(t)));
+            }));
+        }
+        // Every unordered pair once, as `ridgegate eval` compares them (impostors = all).
+        for i in 0..templates.len() {
+            for j in i + 1..templates.len() {
+                let (p, c) = (&probes[i], &candidates[j]);
+                let us = best_of(args.runs, || {
+                    black_box(black_box(p).compare(black_box(c)));
+                });
+                times.compare.push(us);
+                if samples[i].finger == samples[j].finger {
+                    times.genuine.push(us);
+                }
+                times.fresh.push(best_of(args.runs, || {
+                    black_box(ridgegate_matcher::compare(black_box(&templates[i]), black_box(&templates[j])));
+                }));
+            }
+        }
+        let minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / templates.len().max(1) as f64;
+        minutiae_sum += minutiae;
+        let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        times.print(&name, minutiae);
+        all.append(times);
+    }
+    if args.dbs.len() > 1 {
+        all.print("all", minutiae_sum / args.dbs.len() as f64);
+    }
+    println!("µs per operation, single thread, fastest of {} runs per item; p50/p90 over items", args.runs);
+    Ok(())
+}
+
+/// Per-item timings of `ridgegate bench match`, µs.
+#[derive(Default)]
+struct MatchTimes {
+    /// Search-form build per template.
+    build: Vec<f64>,
+    /// Comparison with prebuilt search forms, every pair.
+    compare: Vec<f64>,
+    /// The genuine pairs among them.
+    genuine: Vec<f64>,
+    /// Fresh pair: both search forms and the comparison.
+    fresh: Vec<f64>,
+}
+
+impl MatchTimes {
+    fn append(&mut self, mut other: MatchTimes) {
+        self.build.append(&mut other.build);
+        self.compare.append(&mut other.compare);
+        self.genuine.append(&mut other.genuine);
+        self.fresh.append(&mut other.fresh);
+    }
+
+    fn print(&mut self, name: &str, minutiae: f64) {
+        let q = |v: &mut Vec<f64>, q: f64| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            if v.is_empty() { f64::NAN } else { v[((v.len() as f64 - 1.0) * q).round() as usize] }
+        };
+        let mean = self.compare.iter().sum::<f64>() / self.compare.len().max(1) as f64;
+        println!(
+            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            self.compare.len(),
+            q(&mut self.build, 0.5),
+            q(&mut self.build, 0.9),
+            q(&mut self.compare, 0.5),
+            q(&mut self.compare, 0.9),
+            q(&mut self.genuine, 0.5),
+            q(&mut self.fresh, 0.5),
+            q(&mut self.fresh, 0.9),
+        );
+    }
 }

@@ -31,6 +31,10 @@ const DIRECTION_STEPS: usize = 720;
 /// Directional contributions below this are skipped: even at the spatial peak (≈0.043) they add
 /// less than a tenth of [`CELL_THRESHOLD`] to a cell.
 const MIN_DIRECTION_WEIGHT: f32 = 0.02;
+/// Accumulator lanes per spatial cell (one per direction layer, padded so that a neighbour's
+/// contribution to a cell is two 4-wide vector multiply-adds on baseline x86-64).
+const LANES: usize = 8;
+const _: () = assert!(DIRECTION_CELLS <= LANES, "one accumulator lane per direction layer");
 
 /// A minutia at 500 dpi with its direction in image space (radians, y down).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,14 +59,30 @@ pub(crate) struct SearchTemplate {
 }
 
 pub(crate) fn wrap(a: f32) -> f32 {
-    let r = a.rem_euclid(TAU);
+    let r = rem_tau(a);
     if r >= TAU { 0.0 } else { r }
+}
+
+/// `x.rem_euclid(2π)`, bit for bit, without the `fmod` call for the arguments the matcher
+/// produces (`[−2π, 4π)`: one conditional add or subtract, exact there by Sterbenz's lemma).
+#[inline]
+fn rem_tau(x: f32) -> f32 {
+    if (0.0..TAU).contains(&x) {
+        x
+    } else if (-TAU..0.0).contains(&x) {
+        // fmod returns x itself; rem_euclid then adds 2π once: the same rounding step.
+        x + TAU
+    } else if (TAU..2.0 * TAU).contains(&x) {
+        x - TAU
+    } else {
+        x.rem_euclid(TAU)
+    }
 }
 
 /// Signed angle difference `a − b` in `[−π, π)`.
 #[inline]
 pub(crate) fn angle_delta(a: f32, b: f32) -> f32 {
-    let d = (a - b + PI).rem_euclid(TAU) - PI;
+    let d = rem_tau(a - b + PI) - PI;
     if d >= PI { d - TAU } else { d }
 }
 
@@ -75,6 +95,8 @@ pub(crate) fn angle_distance(a: f32, b: f32) -> f32 {
 
 /// Cell centres in the cylinder frame and whether they lie in the disc.
 struct Geometry {
+    /// Cell centre coordinate along one axis, by cell index.
+    axis: [f32; SPATIAL_CELLS],
     centre: Vec<(f32, f32)>,
     in_disc: Vec<bool>,
     disc_cells: usize,
@@ -92,7 +114,8 @@ static GEOMETRY: LazyLock<Geometry> = LazyLock::new(|| {
         }
     }
     let disc_cells = in_disc.iter().filter(|&&d| d).count();
-    Geometry { centre, in_disc, disc_cells }
+    let axis = std::array::from_fn(|i| (i as f32 + 0.5 - half) * CELL_SIDE);
+    Geometry { axis, centre, in_disc, disc_cells }
 });
 
 /// Cells of a cylinder's disc (the denominator of the validity fractions).
@@ -128,21 +151,23 @@ fn erf(x: f64) -> f64 {
 
 /// Directional contribution of a neighbour whose direction relative to the centre is
 /// `d = step·2π/DIRECTION_STEPS − π` to each layer: the area of a Gaussian (σD) centred on `d`
-/// over the layer's angular interval, with wrap-around.
-static DIRECTION_WEIGHTS: LazyLock<Vec<[f32; DIRECTION_CELLS]>> = LazyLock::new(|| {
+/// over the layer's angular interval, with wrap-around. Weights below [`MIN_DIRECTION_WEIGHT`]
+/// are 0 (adding `s·0 = +0` leaves a cell unchanged); lanes past [`DIRECTION_CELLS`] are 0.
+static DIRECTION_WEIGHTS: LazyLock<Vec<[f32; LANES]>> = LazyLock::new(|| {
     let sd = SIGMA_DIRECTION as f64 * std::f64::consts::SQRT_2;
     (0..DIRECTION_STEPS)
         .map(|s| {
             let d = s as f64 * std::f64::consts::TAU / DIRECTION_STEPS as f64 - std::f64::consts::PI;
-            let mut w = [0f32; DIRECTION_CELLS];
-            for (k, wk) in w.iter_mut().enumerate() {
+            let mut w = [0f32; LANES];
+            for (k, wk) in w.iter_mut().take(DIRECTION_CELLS).enumerate() {
                 let centre = -std::f64::consts::PI + (k as f64 + 0.5) * LAYER_ANGLE as f64;
                 let mut delta = (centre - d).rem_euclid(std::f64::consts::TAU);
                 if delta > std::f64::consts::PI {
                     delta -= std::f64::consts::TAU;
                 }
                 let half = LAYER_ANGLE as f64 / 2.0;
-                *wk = (0.5 * (erf((delta + half) / sd) - erf((delta - half) / sd))) as f32;
+                let weight = (0.5 * (erf((delta + half) / sd) - erf((delta - half) / sd))) as f32;
+                *wk = if weight >= MIN_DIRECTION_WEIGHT { weight } else { 0.0 };
             }
             w
         })
@@ -208,6 +233,57 @@ impl Hull {
             Hull::Points(p) => p.iter().any(|&(px, py)| (px - x).powi(2) + (py - y).powi(2) <= margin * margin),
         }
     }
+
+    /// The test [`Hull::near`] reduces to for points within `radius` of (x, y): polygon edges
+    /// that every such point is inside of by more than [`HULL_SLACK`] are dropped (they pass for
+    /// all of them, float rounding included), so the result is the same at a fraction of the cost.
+    fn edges_near(&self, x: f32, y: f32, radius: f32, margin: f32) -> HullTest<'_> {
+        match self {
+            Hull::Edges(e) => {
+                let mut edges = [(0f32, 0f32, 0f32); MAX_TESTED_EDGES];
+                let mut n = 0;
+                for &(nx, ny, c) in e {
+                    if nx * x + ny * y - c + radius > margin - HULL_SLACK {
+                        if n == MAX_TESTED_EDGES {
+                            return HullTest::Full(self);
+                        }
+                        edges[n] = (nx, ny, c);
+                        n += 1;
+                    }
+                }
+                HullTest::Edges(edges, n)
+            }
+            Hull::Points(_) => HullTest::Full(self),
+        }
+    }
+}
+
+/// Margin, px, by which a point must pass a hull edge for the edge to be skipped per cell: far
+/// above the float rounding of the edge test (~1e-4 px at image coordinates).
+const HULL_SLACK: f32 = 0.01;
+/// Most hull edges tested per cell (more, and the whole hull is tested).
+const MAX_TESTED_EDGES: usize = 16;
+
+/// The validity test of the cells of one cylinder: [`Hull::near`], or the part of it that can fail.
+enum HullTest<'a> {
+    /// Every cell is valid.
+    All,
+    /// The edges (first `n` entries) that some cell may lie beyond.
+    Edges([(f32, f32, f32); MAX_TESTED_EDGES], usize),
+    /// The full test.
+    Full(&'a Hull),
+}
+
+impl HullTest<'_> {
+    /// Whether (x, y) lies within `margin` of the hull.
+    #[inline]
+    fn passes(&self, x: f32, y: f32, margin: f32) -> bool {
+        match self {
+            HullTest::All => true,
+            HullTest::Edges(e, n) => e[..*n].iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin),
+            HullTest::Full(h) => h.near(x, y, margin),
+        }
+    }
 }
 
 impl SearchTemplate {
@@ -228,7 +304,7 @@ impl SearchTemplate {
         let mut points = Vec::with_capacity(all.len());
         let mut occupancy = Vec::with_capacity(all.len());
         let mut cylinders = Vec::with_capacity(all.len() * CYLINDER_WORDS);
-        let mut values = vec![0f32; CELLS * DIRECTION_CELLS];
+        let mut values = vec![[0f32; LANES]; CELLS];
         let mut words = [0u64; CYLINDER_WORDS];
         for (c, m) in all.iter().enumerate() {
             if build_cylinder(c, &all, &hull, geometry, &mut values, &mut words) {
@@ -255,13 +331,14 @@ impl SearchTemplate {
     }
 }
 
-/// Builds the cylinder of `all[c]` into `words`; false if the cylinder is invalid.
+/// Builds the cylinder of `all[c]` into `words`; false if the cylinder is invalid. `values` is
+/// scratch space (one accumulator per cell and layer, cell-major).
 fn build_cylinder(
     c: usize,
     all: &[Point],
     hull: &Hull,
     g: &Geometry,
-    values: &mut [f32],
+    values: &mut [[f32; LANES]],
     words: &mut [u64; CYLINDER_WORDS],
 ) -> bool {
     let m = all[c];
@@ -270,12 +347,14 @@ fn build_cylinder(
     words.iter_mut().for_each(|w| *w = 0);
     let mut valid = 0usize;
     let all_valid = hull.disc_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);
+    // Only the hull edges that some cell of the disc could lie beyond are tested per cell.
+    let near = if all_valid { HullTest::All } else { hull.edges_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN) };
     for (cell, &(u, v)) in g.centre.iter().enumerate() {
         if !g.in_disc[cell] {
             continue;
         }
         let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
-        if all_valid || hull.near(x, y, HULL_MARGIN) {
+        if near.passes(x, y, HULL_MARGIN) {
             words[cell / 64] |= 1u64 << (cell % 64);
             valid += 1;
         }
@@ -283,12 +362,12 @@ fn build_cylinder(
     if (valid as f32) < MIN_VALID_CELLS * g.disc_cells as f32 {
         return false;
     }
-    // Contributions.
-    values.iter_mut().for_each(|v| *v = 0.0);
+    // Contributions: each neighbour adds (spatial Gaussian) × (directional weight per layer) to
+    // the cells whose centre lies within 3σS of it along each axis.
+    values.iter_mut().for_each(|v| *v = [0.0; LANES]);
     let gauss = &*SPATIAL_GAUSS;
+    let gauss_at = |t: f32| gauss[((t.abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
     let dirw = &*DIRECTION_WEIGHTS;
-    let reach = 3.0 * SIGMA_SPATIAL;
-    let half = SPATIAL_CELLS as f32 / 2.0;
     let mut neighbours = 0usize;
     for (t, q) in all.iter().enumerate() {
         if t == c {
@@ -303,35 +382,16 @@ fn build_cylinder(
         let d = angle_delta(q.dir, m.dir);
         let step = (((d + PI) / TAU * DIRECTION_STEPS as f32) as usize).min(DIRECTION_STEPS - 1);
         let w = &dirw[step];
-        let mut layers = [(0usize, 0f32); DIRECTION_CELLS];
-        let mut n_layers = 0;
-        for (k, &wk) in w.iter().enumerate() {
-            if wk >= MIN_DIRECTION_WEIGHT {
-                layers[n_layers] = (k * CELLS, wk);
-                n_layers += 1;
-            }
+        let (Some((i0, i1)), Some((j0, j1))) = (cell_span(u), cell_span(v)) else { continue };
+        let mut gx = [0f32; SPATIAL_CELLS];
+        for i in i0..=i1 {
+            gx[i] = gauss_at(u - g.axis[i]);
         }
-        let layers = &layers[..n_layers];
-        // Cells whose centre is within 3σS along each axis.
-        let i0 = ((u - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
-        let i1 = ((u + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
-        let j0 = ((v - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
-        let j1 = ((v + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
-        if i1 < 0.0 || j1 < 0.0 {
-            continue;
-        }
-        let (i1, j1) = (i1 as usize, j1 as usize);
         for j in j0..=j1 {
-            let cv = (j as f32 + 0.5 - half) * CELL_SIDE;
-            let gy = gauss[(((v - cv).abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
+            let gy = gauss_at(v - g.axis[j]);
+            let row = &mut values[j * SPATIAL_CELLS..(j + 1) * SPATIAL_CELLS];
             for i in i0..=i1 {
-                let cu = (i as f32 + 0.5 - half) * CELL_SIDE;
-                let gx = gauss[(((u - cu).abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
-                let s = gx * gy;
-                let base = j * SPATIAL_CELLS + i;
-                for &(offset, wk) in layers {
-                    values[offset + base] += s * wk;
-                }
+                add_scaled(&mut row[i], gx[i] * gy, w);
             }
         }
     }
@@ -339,14 +399,40 @@ fn build_cylinder(
         return false;
     }
     let (mask, layers) = words.split_at_mut(LAYER_WORDS);
-    for k in 0..DIRECTION_CELLS {
-        for cell in 0..CELLS {
-            if mask[cell / 64] >> (cell % 64) & 1 == 1 && values[k * CELLS + cell] > CELL_THRESHOLD {
-                layers[k * LAYER_WORDS + cell / 64] |= 1u64 << (cell % 64);
+    for (cell, acc) in values.iter().enumerate() {
+        let bit = 1u64 << (cell % 64);
+        if mask[cell / 64] & bit != 0 {
+            for (k, &value) in acc.iter().take(DIRECTION_CELLS).enumerate() {
+                if value > CELL_THRESHOLD {
+                    layers[k * LAYER_WORDS + cell / 64] |= bit;
+                }
             }
         }
     }
     true
+}
+
+/// `acc += s·w`, lane by lane (vectorises: no lane depends on another).
+#[inline(always)]
+fn add_scaled(acc: &mut [f32; LANES], s: f32, w: &[f32; LANES]) {
+    let (a, w) = (*acc, *w);
+    *acc = std::array::from_fn(|k| a[k] + s * w[k]);
+}
+
+/// The cells (first, last index along one axis) whose centre lies within 3σS of coordinate `u`
+/// (cylinder frame), or `None` when none does. `ceil`/`floor` by truncation: baseline x86-64
+/// has no rounding instruction and the library calls cost more than the rest of a neighbour.
+#[inline]
+fn cell_span(u: f32) -> Option<(usize, usize)> {
+    const REACH: f32 = 3.0 * SIGMA_SPATIAL;
+    let half = SPATIAL_CELLS as f32 / 2.0;
+    let lo = (u - REACH) / CELL_SIDE + half - 0.5;
+    let hi = (u + REACH) / CELL_SIDE + half - 0.5;
+    // |lo|, |hi| ≪ 2^23: truncation is exact, ceil = trunc + (trunc < x), floor = trunc − (trunc > x).
+    let (tl, th) = (lo as i32, hi as i32);
+    let first = (tl + ((tl as f32) < lo) as i32).max(0);
+    let last = (th - ((th as f32) > hi) as i32).min(SPATIAL_CELLS as i32 - 1);
+    if last < 0 { None } else { Some((first as usize, last as usize)) }
 }
 
 const _: () = assert!(DIRECTION_CELLS * LAYER_WORDS <= 31, "byte counters would overflow");
@@ -415,4 +501,69 @@ pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 
     let (x, na, nb) = (sum_bytes(x), sum_bytes(na), sum_bytes(nb));
     let denom = (na as f32).sqrt() + (nb as f32).sqrt();
     if denom == 0.0 { 0.0 } else { 1.0 - (x as f32).sqrt() / denom }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The straightforward forms the fast paths replace.
+    fn angle_delta_reference(a: f32, b: f32) -> f32 {
+        let d = (a - b + PI).rem_euclid(TAU) - PI;
+        if d >= PI { d - TAU } else { d }
+    }
+
+    fn cell_span_reference(u: f32) -> Option<(usize, usize)> {
+        let (reach, half) = (3.0 * SIGMA_SPATIAL, SPATIAL_CELLS as f32 / 2.0);
+        let i0 = ((u - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
+        let i1 = ((u + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
+        if i1 < 0.0 { None } else { Some((i0, i1 as usize)) }
+    }
+
+    #[test]
+    fn angle_delta_matches_rem_euclid_at_the_edges() {
+        let edges = [0.0, -0.0, PI, -PI, TAU, -TAU, 2.0 * TAU, 3.0 * PI, f32::EPSILON, TAU.next_down(), -PI.next_up()];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(angle_delta(a, b).to_bits(), angle_delta_reference(a, b).to_bits(), "{a} {b}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn angle_delta_is_bit_identical_to_rem_euclid(a in -20.0f32..20.0, b in -20.0f32..20.0) {
+            prop_assert_eq!(angle_delta(a, b).to_bits(), angle_delta_reference(a, b).to_bits());
+        }
+
+        #[test]
+        fn wrapped_angle_delta_is_bit_identical(a in 0.0f32..TAU, b in 0.0f32..TAU) {
+            let (a, b) = (wrap(a), wrap(b));
+            prop_assert_eq!(angle_delta(a, b).to_bits(), angle_delta_reference(a, b).to_bits());
+            let (r, s) = (angle_delta(a, b), angle_delta(b, a));
+            prop_assert_eq!(angle_delta(r, s).to_bits(), angle_delta_reference(r, s).to_bits());
+        }
+
+        #[test]
+        fn cell_span_equals_ceil_floor(u in -300.0f32..300.0) {
+            prop_assert_eq!(cell_span(u), cell_span_reference(u));
+        }
+
+        #[test]
+        fn hull_edge_subset_gives_the_full_test(
+            pts in proptest::collection::vec((0.0f32..400.0, 0.0f32..400.0), 3..40),
+            centre in 0usize..40,
+            offsets in proptest::collection::vec((-70.0f32..70.0, -70.0f32..70.0), 1..60),
+        ) {
+            let points: Vec<Point> = pts.iter().map(|&(x, y)| Point { x, y, dir: 0.0 }).collect();
+            let hull = Hull::new(&points);
+            let m = points[centre % points.len()];
+            let test = hull.edges_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);
+            for &(du, dv) in offsets.iter().filter(|(u, v)| u.hypot(*v) <= CYLINDER_RADIUS) {
+                let (x, y) = (m.x + du, m.y + dv);
+                prop_assert_eq!(test.passes(x, y, HULL_MARGIN), hull.near(x, y, HULL_MARGIN));
+            }
+        }
+    }
 }
