@@ -36,16 +36,18 @@ const _: () = assert!(CODES <= u16::MAX as usize + 1, "codes must fit a u16");
 /// Resolution every template is rescaled to for the prefilter.
 const PREFILTER_DPI: f32 = 500.0;
 
-/// A minutia at 500 dpi, image-space direction (y down).
-#[derive(Clone, Copy)]
-struct Point {
-    x: f32,
-    y: f32,
-    dir: f32,
+/// The minutiae the prefilter uses, at 500 dpi, as columns padded to [`PREFILTER_POINTS`] (fixed
+/// size: the distance loop runs over whole arrays and vectorises). Image-space directions (y down).
+struct Points {
+    x: [f32; PREFILTER_POINTS],
+    y: [f32; PREFILTER_POINTS],
+    dir: [f32; PREFILTER_POINTS],
+    n: usize,
 }
 
-/// An edge as continuous bin coordinates (length, from angle, to angle, heading).
-type EdgeBins = (f32, f32, f32, f32);
+/// Coordinate of the padding entries: far enough from any real point that no edge reaches them.
+const FAR: f32 = 1.0e6;
+
 const _: () = assert!(PREFILTER_HEADING_BINS <= 32, "heading masks are u32");
 
 fn wrap(a: f32) -> f32 {
@@ -53,123 +55,160 @@ fn wrap(a: f32) -> f32 {
     if r >= TAU { 0.0 } else { r }
 }
 
-/// The best minutiae by quality, rescaled to 500 dpi.
-fn points(t: &Template) -> Vec<Point> {
+/// The best [`PREFILTER_POINTS`] minutiae by quality (all of them when there are fewer, in
+/// template order), rescaled to 500 dpi. No allocation unless the template has more minutiae.
+fn points(t: &Template) -> Points {
     let scale = PREFILTER_DPI / t.dpi.max(1) as f32;
-    let mut m: Vec<_> = t.minutiae.iter().collect();
-    if m.len() > PREFILTER_POINTS {
-        // Only the choice matters (edges do not depend on point order beyond ties).
+    let mut p = Points { x: [FAR; PREFILTER_POINTS], y: [FAR; PREFILTER_POINTS], dir: [0.0; PREFILTER_POINTS], n: 0 };
+    let mut put = |m: &ridgegate_core::Minutia| {
+        // ISO angles are counter-clockwise as seen (y down): the image-space direction is the negation.
+        (p.x[p.n], p.y[p.n], p.dir[p.n]) = (m.x as f32 * scale, m.y as f32 * scale, wrap(-m.angle));
+        p.n += 1;
+    };
+    if t.minutiae.len() <= PREFILTER_POINTS {
+        t.minutiae.iter().for_each(put);
+    } else {
+        let mut m: Vec<_> = t.minutiae.iter().collect();
+        // Only the choice matters; ties by position, so the choice is deterministic.
         m.sort_by(|a, b| b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
-        m.truncate(PREFILTER_POINTS);
+        m[..PREFILTER_POINTS].iter().for_each(|m| put(m));
     }
-    // ISO angles are counter-clockwise as seen (y down): the image-space direction is the negation.
-    m.iter().map(|m| Point { x: m.x as f32 * scale, y: m.y as f32 * scale, dir: wrap(-m.angle) }).collect()
+    p
 }
 
 /// `atan2` to within 0.002 rad (a tenth of the finest bin), pure arithmetic: several times faster
-/// than libm and identical on every platform, so probe and gallery codes always agree.
-#[inline]
+/// than libm, identical on every platform (so probe and gallery codes always agree), and written
+/// with selects only, so a loop of it vectorises. `fast_atan2(0, 0) = 0`.
+#[inline(always)]
 fn fast_atan2(y: f32, x: f32) -> f32 {
     use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
     let (ax, ay) = (x.abs(), y.abs());
-    if ax == 0.0 && ay == 0.0 {
-        return 0.0;
-    }
-    let (z, swapped) = if ay > ax { (ax / ay, true) } else { (ay / ax, false) };
-    let mut a = FRAC_PI_4 * z - z * (z - 1.0) * (0.2447 + 0.0663 * z);
-    if swapped {
-        a = FRAC_PI_2 - a;
-    }
-    if x < 0.0 {
-        a = PI - a;
-    }
+    let (lo, hi) = (ax.min(ay), ax.max(ay));
+    let z = lo / hi.max(f32::MIN_POSITIVE);
+    let a = FRAC_PI_4 * z - z * (z - 1.0) * (0.2447 + 0.0663 * z);
+    let a = if ay > ax { FRAC_PI_2 - a } else { a };
+    let a = if x < 0.0 { PI - a } else { a };
     if y < 0.0 { -a } else { a }
 }
 
-/// `a` in `[-2π, 4π)` wrapped into `[0, 2π)` without a division.
-#[inline]
+/// `a` in `[-2π, 2π)` wrapped into `[0, 2π]` with one select (no division, vectorises).
+#[inline(always)]
 fn wrap_near(a: f32) -> f32 {
-    if a < 0.0 {
-        a + TAU
-    } else if a >= TAU {
-        a - TAU
-    } else {
-        a
-    }
+    if a < 0.0 { a + TAU } else { a }
 }
 
-/// Each point's edges to its [`PREFILTER_NEIGHBOURS`] nearest neighbours, as continuous bin
-/// coordinates. Points are visited in row order and each neighbour search walks outwards in y,
-/// stopping once the vertical gap alone exceeds the current K-th distance: about a third of the
-/// O(n²) distance tests, no allocation. Ties are broken by row order, deterministically.
-fn edges(points: &[Point], mut f: impl FnMut(EdgeBins)) {
+/// Most edges a template can have.
+const MAX_EDGES: usize = PREFILTER_POINTS * PREFILTER_NEIGHBOURS;
+
+/// Every edge of a template as continuous bin coordinates, one column per dimension (first `n`
+/// entries valid): length bin, the two minutia directions relative to the edge, and the edge's
+/// heading. Angle bins are in `[0, bins]` (the upper end wraps to 0 when quantised).
+struct Edges {
+    length: [f32; MAX_EDGES],
+    from: [f32; MAX_EDGES],
+    to: [f32; MAX_EDGES],
+    heading: [f32; MAX_EDGES],
+    n: usize,
+}
+
+/// Each point's edges to its [`PREFILTER_NEIGHBOURS`] nearest neighbours (among those between
+/// [`PREFILTER_MIN_LENGTH`] and [`PREFILTER_MAX_LENGTH`] away).
+///
+/// Neighbours: per point, one pass over all [`PREFILTER_POINTS`] slots turns squared distances
+/// into integer keys (the distance's bits with the point index in the lowest ones; out of range
+/// or padding = `i32::MAX`; vectorised), and a second pass keeps the K smallest keys, inserting
+/// those below the current K-th with a branch-free `min`/`max` chain over a fixed array of K.
+/// Equal distances go to the lower index (template order), so the result is deterministic.
+/// Geometry: one branch-free pass over all edges (vectorised). O(n²) simple operations in all, no
+/// allocation (the result, ~8 KB, lives on the caller's stack).
+fn edges(p: &Points) -> Edges {
     const K: usize = PREFILTER_NEIGHBOURS;
+    const P: usize = PREFILTER_POINTS;
+    let (min2, max2) = (PREFILTER_MIN_LENGTH * PREFILTER_MIN_LENGTH, PREFILTER_MAX_LENGTH * PREFILTER_MAX_LENGTH);
+    // Edge endpoints' offsets and directions, gathered first.
+    let mut e = Edges {
+        length: [0.0; MAX_EDGES],
+        from: [0.0; MAX_EDGES],
+        to: [0.0; MAX_EDGES],
+        heading: [0.0; MAX_EDGES],
+        n: 0,
+    };
+    let (dxs, dys, dir_a, dir_b) = (&mut e.length, &mut e.heading, &mut e.from, &mut e.to);
+    let mut keys = [i32::MAX; P];
+    let (xs, ys) = (&p.x, &p.y);
+    let mut n = 0;
+    for i in 0..p.n {
+        let (ax, ay) = (xs[i], ys[i]);
+        for j in 0..P {
+            let (dx, dy) = (xs[j] - ax, ys[j] - ay);
+            let v = dx * dx + dy * dy;
+            // Non-negative f32s order like their bits; the low mantissa bits make room for the index.
+            // Itself, too close, too far and padding are out of range.
+            let k = (v.to_bits() & !INDEX_MASK) as i32 | j as i32;
+            keys[j] = if v < min2 || v > max2 { i32::MAX } else { k };
+        }
+        // near[k] = the k-th smallest key so far (i32::MAX: none).
+        let mut near = [i32::MAX; K];
+        for &x in &keys[..p.n] {
+            if x >= near[K - 1] {
+                continue;
+            }
+            let mut prev = i32::MIN;
+            for slot in near.iter_mut() {
+                let old = *slot;
+                *slot = old.min(prev.max(x));
+                prev = old;
+            }
+        }
+        for &key in near.iter().take_while(|&&k| k != i32::MAX) {
+            let j = (key as u32 & INDEX_MASK) as usize;
+            (dxs[n], dys[n], dir_a[n], dir_b[n]) = (xs[j] - ax, ys[j] - ay, p.dir[i], p.dir[j]);
+            n += 1;
+        }
+    }
+    e.n = n;
     let inv_angle_bin = PREFILTER_ANGLE_BINS as f32 / TAU;
     let inv_heading_bin = PREFILTER_HEADING_BINS as f32 / TAU;
     let inv_length_bin = 1.0 / PREFILTER_LENGTH_BIN;
-    let (min2, max2) = (PREFILTER_MIN_LENGTH * PREFILTER_MIN_LENGTH, PREFILTER_MAX_LENGTH * PREFILTER_MAX_LENGTH);
-    let n = points.len().min(PREFILTER_POINTS);
-    let mut p = [Point { x: 0.0, y: 0.0, dir: 0.0 }; PREFILTER_POINTS];
-    p[..n].copy_from_slice(&points[..n]);
-    let p = &mut p[..n];
-    p.sort_unstable_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)).then(a.dir.total_cmp(&b.dir)));
-    for (i, a) in p.iter().enumerate() {
-        // Sorted (d², j) of the nearest so far.
-        let mut near = [(f32::MAX, 0u16); K];
-        let mut count = 0usize;
-        let consider = |j: usize, near: &mut [(f32, u16); K], count: &mut usize| {
-            let b = p[j];
-            let d2 = (b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y);
-            if d2 < min2 || d2 > max2 || (*count == K && d2 >= near[K - 1].0) {
-                return;
-            }
-            let mut k = (*count).min(K - 1);
-            while k > 0 && near[k - 1].0 > d2 {
-                near[k] = near[k - 1];
-                k -= 1;
-            }
-            near[k] = (d2, j as u16);
-            *count = (*count + 1).min(K);
-        };
-        let bound = |near: &[(f32, u16); K], count: usize| if count == K { near[K - 1].0 } else { max2 };
-        for (j, q) in p.iter().enumerate().skip(i + 1) {
-            let dy = q.y - a.y;
-            if dy * dy > bound(&near, count) {
-                break;
-            }
-            consider(j, &mut near, &mut count);
-        }
-        for (j, q) in p[..i].iter().enumerate().rev() {
-            let dy = a.y - q.y;
-            if dy * dy > bound(&near, count) {
-                break;
-            }
-            consider(j, &mut near, &mut count);
-        }
-        for &(d2, j) in &near[..count] {
-            let b = p[j as usize];
-            let along = fast_atan2(b.y - a.y, b.x - a.x);
-            f((
-                d2.sqrt() * inv_length_bin,
-                wrap_near(a.dir - along) * inv_angle_bin,
-                wrap_near(b.dir - along) * inv_angle_bin,
-                wrap_near(along) * inv_heading_bin,
-            ));
-        }
+    for k in 0..MAX_EDGES {
+        let (dx, dy) = (e.length[k], e.heading[k]);
+        let along = wrap_near(fast_atan2(dy, dx));
+        e.length[k] = (dx * dx + dy * dy).sqrt() * inv_length_bin;
+        e.heading[k] = along * inv_heading_bin;
+        e.from[k] = wrap_near(e.from[k] - along) * inv_angle_bin;
+        e.to[k] = wrap_near(e.to[k] - along) * inv_angle_bin;
     }
+    e
 }
 
-#[inline]
+/// Neighbour keys: the low mantissa bits of the squared distance are replaced by the point index
+/// (distances within a relative 2⁻¹⁵ of each other count as ties, which go to the lower index).
+const INDEX_MASK: u32 = 0xFF;
+const _: () = assert!(PREFILTER_POINTS <= INDEX_MASK as usize + 1, "point indices must fit the key's low bits");
+
+/// The code of an edge from its length bin and its two direction bins (each `< bins`).
+#[inline(always)]
 fn code(l: usize, f: usize, t: usize) -> u16 {
-    ((l * PREFILTER_ANGLE_BINS + f % PREFILTER_ANGLE_BINS) * PREFILTER_ANGLE_BINS + t % PREFILTER_ANGLE_BINS) as u16
+    ((l * PREFILTER_ANGLE_BINS + f) * PREFILTER_ANGLE_BINS + t) as u16
 }
 
 /// The (code, heading) of every edge of a gallery template, appended to `codes` and `headings`.
+/// Quantisation is one branch-free pass over the edges.
 pub(crate) fn template_features(t: &Template, codes: &mut Vec<u16>, headings: &mut Vec<u8>) {
-    edges(&points(t), |(l, f, a, h)| {
-        codes.push(code((l as usize).min(LENGTH_BINS - 1), f as usize, a as usize));
-        headings.push((h as usize % PREFILTER_HEADING_BINS) as u8);
-    });
+    let e = edges(&points(t));
+    let mut c = [0u16; MAX_EDGES];
+    let mut h = [0u8; MAX_EDGES];
+    let wrap_bin = |v: f32, bins: usize| -> usize {
+        let b = v as usize;
+        if b >= bins { b - bins } else { b }
+    };
+    for k in 0..MAX_EDGES {
+        let l = (e.length[k] as usize).min(LENGTH_BINS - 1);
+        c[k] = code(l, wrap_bin(e.from[k], PREFILTER_ANGLE_BINS), wrap_bin(e.to[k], PREFILTER_ANGLE_BINS));
+        h[k] = wrap_bin(e.heading[k], PREFILTER_HEADING_BINS) as u8;
+    }
+    codes.extend_from_slice(&c[..e.n]);
+    headings.extend_from_slice(&h[..e.n]);
 }
 
 /// The probe side of both stages: a bitmap over all codes (stage 1, 5 KB) and, per code, the
@@ -192,7 +231,9 @@ impl ProbeMap {
             };
             [fix(b), fix(other)]
         };
-        edges(&points(t), |(l, f, a, h)| {
+        let e = edges(&points(t));
+        for k in 0..e.n {
+            let (l, f, a, h) = (e.length[k], e.from[k], e.to[k], e.heading[k]);
             let heading = 1u32 << (h as usize % PREFILTER_HEADING_BINS);
             for li in nearest_two(l, LENGTH_BINS, false) {
                 for fi in nearest_two(f, PREFILTER_ANGLE_BINS, true) {
@@ -203,7 +244,7 @@ impl ProbeMap {
                     }
                 }
             }
-        });
+        }
         ProbeMap { bits, headings }
     }
 
