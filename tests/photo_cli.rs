@@ -54,10 +54,25 @@ fn conforming_photo_passes_and_is_annotated() {
     let bytes = jpeg(&portrait([60, 140, 220]), 40);
     assert!((7 * 1024..=14 * 1024).contains(&bytes.len()), "{} bytes", bytes.len());
     std::fs::write(&input, &bytes).unwrap();
+    // The synthetic head is an ellipse, not a face: with the spec's rules it fails one_face.
+    let o = run(&["photo", "check", input.to_str().unwrap()]);
+    let stdout = text(&o.stdout);
+    assert!(!o.status.success(), "{stdout}");
+    assert!(stdout.contains("FAIL  one_face") && stdout.contains("no frontal face found"), "{stdout}");
+    assert!(text(&o.stderr).contains("2 rule(s) failed"), "{}", text(&o.stderr));
+    // With the face rules only warning, every geometric rule passes.
     let out_png = dir.path().join("annotated.png");
-    let o = run(&["photo", "check", input.to_str().unwrap(), "--annotate", out_png.to_str().unwrap()]);
+    let o = run(&[
+        "photo",
+        "check",
+        input.to_str().unwrap(),
+        "--no-face-required",
+        "--annotate",
+        out_png.to_str().unwrap(),
+    ]);
     let stdout = text(&o.stdout);
     assert!(o.status.success(), "stdout {stdout}\nstderr {}", text(&o.stderr));
+    assert!(stdout.contains("WARN  one_face") && stdout.contains("chin from: Outline"), "{stdout}");
     assert!(stdout.contains("photo passes"), "{stdout}");
     assert!(stdout.contains("PASS  head_width") && stdout.contains("PASS  one_head"), "{stdout}");
     assert!(stdout.contains("head box: x ") && stdout.contains("(length "), "{stdout}");
@@ -68,7 +83,7 @@ fn conforming_photo_passes_and_is_annotated() {
     assert_eq!(annotated.get_pixel(left, 230).0, [255, 32, 32]);
     assert_eq!(annotated.get_pixel(2, 50).0, [255, 230, 0]);
     // JSON report.
-    let o = run(&["photo", "check", input.to_str().unwrap(), "--json"]);
+    let o = run(&["photo", "check", input.to_str().unwrap(), "--json", "--no-face-required"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["passed"], true);
@@ -85,7 +100,7 @@ fn violating_photo_fails_with_every_reason() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("white.jpg");
     std::fs::write(&input, jpeg(&portrait([245, 245, 245]), 95)).unwrap();
-    let o = run(&["photo", "check", input.to_str().unwrap()]);
+    let o = run(&["photo", "check", input.to_str().unwrap(), "--no-face-required"]);
     assert!(!o.status.success());
     let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
     assert!(stdout.contains("FAIL  background_blue"), "{stdout}");

@@ -1,4 +1,4 @@
-//! `ridgegate photo check IN.jpg [--annotate out.png] [--json]`: degree-photo specification check.
+//! `ridgegate photo check IN.jpg [--annotate out.png] [--json] [--no-face-required]`: degree-photo specification check.
 //! Exit code 0 when the photo passes (warnings allowed), 1 when it fails or cannot be read.
 
 use anyhow::{Context, bail};
@@ -29,6 +29,10 @@ struct CheckArgs {
     /// Print the full report as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Report the face rules (one_face, frontal_pose) as warnings instead of failures: for
+    /// synthetic test portraits, which have no face. Never for applicants' photos.
+    #[arg(long)]
+    no_face_required: bool,
 }
 
 /// Runs `ridgegate photo ...`. Fails (exit 1) when the photo violates any rule or cannot be read.
@@ -40,7 +44,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn run_check(a: CheckArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&a.input).with_context(|| format!("cannot read {}", a.input.display()))?;
-    let report = check(&bytes, &PhotoRules::default()).with_context(|| format!("{}", a.input.display()))?;
+    let rules = PhotoRules { require_face: !a.no_face_required, ..PhotoRules::default() };
+    let report = check(&bytes, &rules).with_context(|| format!("{}", a.input.display()))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -62,6 +67,12 @@ fn run_check(a: CheckArgs) -> anyhow::Result<()> {
                 b.chin,
                 b.length()
             );
+        }
+        for f in &report.faces {
+            println!("face: x {} y {} size {} px, score {:.1}", f.x, f.y, f.width, f.score);
+        }
+        if let Some(c) = report.chin_source {
+            println!("chin from: {c:?}");
         }
     }
     if let Some(out) = &a.annotate {

@@ -274,3 +274,13 @@ pub fn hsv(c: [f32; 3]) -> [f32; 3] {
     };
     [hue, if max > 0.0 { d / max } else { 0.0 }, max]
 }
+
+/// Head box when the chin row is known (from the face): crown as found, chin as given, width the
+/// widest foreground run through column `cx` (the face centre) from the crown to the chin.
+/// None when `cx` is background on every such row. Cost O(head rows × width); pure.
+pub fn head_box_to_chin(mask: &[bool], w: u32, crown_y: u32, cx: u32, chin: u32) -> Option<HeadBox> {
+    let chin = chin.max(crown_y).min((mask.len() as u32 / w.max(1)).saturating_sub(1));
+    let (left, right) =
+        (crown_y..=chin).filter_map(|y| run_at(mask, w, y, cx)).max_by_key(|&(l, r)| (r + 1 - l, u32::MAX - l))?;
+    Some(HeadBox { left, right, crown: crown_y, chin })
+}

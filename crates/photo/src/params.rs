@@ -40,3 +40,43 @@ pub const CENTRE_TOLERANCE: f32 = 0.05;
 pub const BOX_COLOUR: [u8; 3] = [255, 32, 32];
 /// Annotation colour (RGB) of the chin/crown lines.
 pub const LINE_COLOUR: [u8; 3] = [255, 230, 0];
+/// Smallest face box (px) the detector looks for: well below the ≈ 150 px face of a conforming
+/// photo, so a second, smaller face (another person behind) is still found; ≥ 20 (detector minimum).
+pub const FACE_MIN_SIZE: u32 = 48;
+/// Detector score threshold; 2.0 is the SeetaFace/rustface default operating point.
+pub const FACE_SCORE_MIN: f64 = 2.0;
+/// Scale factor between pyramid levels (rustface default 0.8).
+pub const FACE_PYRAMID_SCALE: f32 = 0.8;
+/// Sliding-window step in px (rustface recommends 4).
+pub const FACE_WINDOW_STEP: u32 = 4;
+/// Half-width of the column band (fraction of the face box) averaged for the chin profile.
+pub const CHIN_BAND_HALF_WIDTH: f32 = 0.2;
+/// Chin search window below the face box bottom, as fractions of the box size (start, end): the
+/// mouth lies above the start, a collar usually below the end.
+pub const CHIN_SEARCH: (f32, f32) = (-0.05, 0.2);
+/// Half-window (fraction of the box size) within which the chin shadow must be the darkest row.
+pub const CHIN_MIN_HALF_WINDOW: f32 = 0.03;
+/// Minimum drop (grey levels) from the lit lower face to the shadow under the chin for that shadow
+/// to count; weaker (flat lighting) falls back to `CHIN_BOX_OFFSET`.
+pub const CHIN_SHADOW_MIN_DROP: f32 = 20.0;
+/// Fallback chin: box bottom + this fraction of the box size. Mean of the two hand-labelled real
+/// portraits (+0.11 and +0.03): a rough cue, ± 0.04 box sizes (≈ ± 7 px in a conforming photo).
+pub const CHIN_BOX_OFFSET: f32 = 0.07;
+/// Eye search band inside the face box (fractions of the box height, top to bottom).
+pub const EYE_BAND: (f32, f32) = (0.25, 0.45);
+/// Eye search columns for each eye, measured from the box edge (fractions of the box width).
+pub const EYE_COLUMNS: (f32, f32) = (0.15, 0.45);
+/// Radius (fraction of the box size) of the dark-blob window for an eye (iris + pupil + lashes;
+/// the iris is ≈ 0.06 face widths across).
+pub const EYE_SMOOTH: f32 = 0.03;
+/// Surround window radius as a multiple of the eye window radius (skin around the eye).
+pub const EYE_SURROUND: i64 = 3;
+/// Largest accepted in-plane head rotation (roll, degrees) from the eye line: ICAO 9303 allows
+/// ± 5°; the darkest-point eye estimate adds ≈ ± 3° (eyelash/eyebrow/glasses-frame jitter).
+pub const ROLL_MAX_DEG: f32 = 8.0;
+/// Largest accepted head turn (yaw, degrees) estimated from the face-box centre against the head
+/// outline centre (sphere model: offset = head radius × sin yaw): ICAO's ± 5° plus ≈ 5° for
+/// hairstyle asymmetry and detector box jitter.
+pub const YAW_MAX_DEG: f32 = 10.0;
+/// Annotation colour (RGB) of detected face boxes and eye centres.
+pub const FACE_COLOUR: [u8; 3] = [0, 220, 60];

@@ -75,8 +75,9 @@ impl Synth {
     }
 }
 
+/// File size unconstrained and face rules only warning: synthetic ellipse heads have no face.
 fn loose() -> PhotoRules {
-    PhotoRules { size_pass: (0, usize::MAX), size_warn: (0, usize::MAX), ..PhotoRules::default() }
+    PhotoRules { size_pass: (0, usize::MAX), size_warn: (0, usize::MAX), require_face: false, ..PhotoRules::default() }
 }
 
 fn verdict(r: &PhotoReport, name: &str) -> Verdict {
@@ -89,6 +90,26 @@ fn conforming_photo_passes_every_rule() {
     assert!(r.passed, "{:#?}", r.rules);
     let b = r.head_box.unwrap();
     assert!((b.width() as i32 - 265).abs() <= 2 && (b.length() as i32 - 360).abs() <= 3, "{b:?}");
+    assert_eq!(r.chin_source, Some(face::ChinSource::Outline));
+}
+
+#[test]
+fn synthetic_head_has_no_face_and_fails_the_face_rules_only() {
+    // An ellipse head is not a face: with the spec's rules the detector finds nothing, so
+    // `one_face` and `frontal_pose` fail with a clear reason; every other rule is still measured.
+    let strict = PhotoRules { size_pass: (0, usize::MAX), size_warn: (0, usize::MAX), ..PhotoRules::default() };
+    let r = check(&Synth::default().jpeg(Some(300)), &strict).unwrap();
+    assert!(!r.passed);
+    assert!(r.faces.is_empty(), "{:?}", r.faces);
+    let failed: Vec<&str> = r.failures().map(|f| f.rule).collect();
+    assert_eq!(failed, ["one_face", "frontal_pose"], "{:#?}", r.rules);
+    assert!(r.rule("one_face").unwrap().measured.contains("no frontal face"), "{:?}", r.rule("one_face"));
+    assert!(r.rule("frontal_pose").unwrap().measured.contains("not measured"));
+    assert!(r.pose.is_none());
+    // Relaxed, the same two rules only warn and the photo passes.
+    let relaxed = check(&Synth::default().jpeg(Some(300)), &loose()).unwrap();
+    assert_eq!(verdict(&relaxed, "one_face"), Verdict::Warn);
+    assert_eq!(verdict(&relaxed, "frontal_pose"), Verdict::Warn);
 }
 
 #[test]
@@ -326,7 +347,7 @@ fn exif_app1(dpi: u32, unit: u16) -> Vec<u8> {
 
 #[test]
 fn file_size_exact_boundaries_through_check() {
-    let rules = PhotoRules::default();
+    let rules = PhotoRules { require_face: false, ..PhotoRules::default() };
     let base = Synth::default().jpeg_q(Some(300), 40);
     assert!(base.len() < rules.size_pass.1, "base JPEG {} bytes", base.len());
     for (len, want) in [

@@ -53,7 +53,10 @@ impl TestService {
         TestService { dir, state, key }
     }
 
-    pub fn open(dir: &Path, key: &StoreKey, scanner: Scanner, config: Config) -> AppState {
+    pub fn open(dir: &Path, key: &StoreKey, scanner: Scanner, mut config: Config) -> AppState {
+        // The test portraits are synthetic ellipse heads without a face: the photo check reports
+        // its face rules (one_face, frontal_pose) as warnings here; every other rule still applies.
+        config.photo_rules.require_face = false;
         let store = RedbStore::open(dir.join("store.redb"), key.clone()).unwrap();
         let records = Records::open(&dir.join("admissions.redb"), key.clone()).unwrap();
         let slot = match scanner {
