@@ -173,6 +173,13 @@ pub struct BenchArgs {
     /// Benchmark the exhaustive search instead of the cascade.
     #[arg(long)]
     exhaustive: bool,
+    /// Cascade: fraction of the subjects compared fully (default: the gallery's default cascade).
+    #[arg(long)]
+    shortlist_fraction: Option<f64>,
+    /// Cascade: fraction of the templates prefilter stage 1 passes to stage 2 (default: the
+    /// gallery's default cascade).
+    #[arg(long)]
+    rescore_fraction: Option<f64>,
 }
 
 /// Runs `ridgegate bench identify`.
@@ -194,7 +201,12 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
          impression of an enrolled finger (genuine searches)",
         args.seed, args.views
     );
-    let cascade = if args.exhaustive { Cascade::EXHAUSTIVE } else { Cascade::default() };
+    let mut cascade = if args.exhaustive { Cascade::EXHAUSTIVE } else { Cascade::default() };
+    if !args.exhaustive {
+        cascade.shortlist_fraction = args.shortlist_fraction.unwrap_or(cascade.shortlist_fraction);
+        cascade.rescore_fraction = args.rescore_fraction.unwrap_or(cascade.rescore_fraction);
+    }
+    println!("cascade: {cascade:?}");
     let gallery = Gallery::with_cascade(cascade);
     // Generate and insert in chunks (bounded memory); only insert_batch is timed for the build rate.
     let (mut gen_secs, mut build_secs, mut minutiae) = (0.0, 0.0, 0usize);
@@ -302,62 +314,73 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
     println!("  rank-1 correct: {correct}/{} genuine probes", probes.len());
 
     if args.verify > 0 && !args.exhaustive {
-        let k = args.verify.min(probes.len());
-        let reference = Gallery::with_cascade(Cascade::EXHAUSTIVE);
-        for start in (0..fingers).step_by(CHUNK as usize) {
-            let chunk: Vec<(String, Vec<Template>)> = (start..(start + CHUNK).min(fingers))
-                .into_par_iter()
-                .map(|f| {
-                    let v = ridgegate_synth::finger_templates(args.seed, f, args.views);
-                    (subject_name(f), v.into_iter().map(|t| t.template).collect())
-                })
-                .collect();
-            let batch: Vec<(&str, FingerPosition, &[Template])> =
-                chunk.iter().map(|(s, v)| (s.as_str(), FingerPosition::RightIndex, v.as_slice())).collect();
-            reference.insert_batch(&batch);
-        }
-        // The probes the cascade got wrong first (did the exhaustive search get them right?), then others.
-        let order: Vec<usize> =
-            missed.iter().copied().chain((0..probes.len()).filter(|i| !missed.contains(i))).collect();
-        let (mut same1, mut same10, mut strong) = (0, 0, 0);
-        let t0 = Instant::now();
-        for &i in order.iter().take(k) {
-            let a = gallery.identify(&probes[i].1, &filter);
-            let b = reference.identify(&probes[i].1, &filter);
-            same1 += (a.first() == b.first()) as usize;
-            same10 += (a == b) as usize;
-            let above = |h: &[ridgegate_matcher::Hit]| -> Vec<(String, f32)> {
-                h.iter().filter(|h| h.score.0 >= 40.0).map(|h| (h.subject.clone(), h.score.0)).collect()
-            };
-            if above(&a) == above(&b) {
-                strong += 1;
-            } else {
-                println!(
-                    "verify: probe of {}: hits >= 40 differ: cascade {:?}, exhaustive {:?}",
-                    probes[i].0,
-                    above(&a),
-                    above(&b)
-                );
-            }
-            if missed.contains(&i) {
-                println!(
-                    "verify: probe of {} missed at rank 1 by the cascade; exhaustive rank 1 is {} ({:.1}), cascade {} ({:.1})",
-                    probes[i].0,
-                    b.first().map_or("-", |h| h.subject.as_str()),
-                    b.first().map_or(0.0, |h| h.score.0),
-                    a.first().map_or("-", |h| h.subject.as_str()),
-                    a.first().map_or(0.0, |h| h.score.0),
-                );
-            }
-        }
-        println!(
-            "verify: cascade vs exhaustive on {k} probes ({} missed ones first): rank-1 equal {same1}/{k}, \
-             hits >= 40 identical {strong}/{k}, top-10 identical {same10}/{k} (exhaustive searches took {:.1} s each)",
-            missed.len().min(k),
-            t0.elapsed().as_secs_f64() / k as f64
-        );
+        verify(args, &gallery, &probes, &missed, n);
     }
     Ok(())
+}
+
+/// Runs `args.verify` probes (those the cascade missed at rank 1 first) through the exhaustive
+/// search as well and prints how much of the exhaustive answer the cascade returns.
+fn verify(args: &BenchArgs, gallery: &Gallery, probes: &[(String, Template)], missed: &[usize], n: usize) {
+    let k = args.verify.min(probes.len());
+    let filter = Filter::default();
+    // Score at which one impostor comparison is expected in the whole gallery (score = −10·log10 FMR):
+    // hits above it are unlikely to be chance.
+    let chance = 10.0 * (n as f32).log10();
+    let bands = [40.0f32, chance, chance + 10.0];
+    let order: Vec<usize> = missed.iter().copied().chain((0..probes.len()).filter(|i| !missed.contains(i))).collect();
+    let (mut same1, mut same10, mut found10, mut want10) = (0, 0, 0, 0);
+    let (mut found, mut want) = ([0usize; 3], [0usize; 3]);
+    let (mut mate_cascade, mut mate_exhaustive) = (0, 0);
+    let t0 = Instant::now();
+    for &i in order.iter().take(k) {
+        let (mate, probe) = (&probes[i].0, &probes[i].1);
+        let a = gallery.identify(probe, &filter);
+        let (b, _) = gallery.identify_with_cascade(probe, &filter, &Cascade::EXHAUSTIVE);
+        same1 += (a.first() == b.first()) as usize;
+        same10 += (a == b) as usize;
+        // A hit "is returned" when the cascade returns that subject with that score.
+        let returned = |h: &ridgegate_matcher::Hit| a.iter().any(|x| x.subject == h.subject && x.score == h.score);
+        found10 += b.iter().filter(|h| returned(h)).count();
+        want10 += b.len();
+        for (band, s) in bands.iter().enumerate() {
+            let strong: Vec<_> = b.iter().filter(|h| h.score.0 >= *s).collect();
+            want[band] += strong.len();
+            found[band] += strong.iter().filter(|h| returned(h)).count();
+        }
+        mate_cascade += a.iter().any(|h| &h.subject == mate) as usize;
+        mate_exhaustive += b.iter().any(|h| &h.subject == mate) as usize;
+        let lost: Vec<(String, f32)> =
+            b.iter().filter(|h| h.score.0 >= 40.0 && !returned(h)).map(|h| (h.subject.clone(), h.score.0)).collect();
+        if !lost.is_empty() {
+            println!("verify: probe of {mate}: exhaustive hits >= 40 the cascade did not return: {lost:?}");
+        }
+    }
+    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    println!(
+        "verify ({k} probes, {} missed at rank 1 first; exhaustive searches took {:.1} s each):",
+        missed.len().min(k),
+        t0.elapsed().as_secs_f64() / k as f64
+    );
+    println!("  rank-1 equal (subject and score): {same1}/{k}; top-10 identical: {same10}/{k}");
+    println!(
+        "  recall of the exhaustive top-10: {found10}/{want10} = {:.1} % (mate in top-10: cascade {mate_cascade}/{k}, \
+         exhaustive {mate_exhaustive}/{k})",
+        pct(found10, want10)
+    );
+    for (band, s) in bands.iter().enumerate() {
+        let what = match band {
+            0 => "FMR 1e-4".to_string(),
+            1 => format!("chance level: 1 impostor expected among {n} templates"),
+            _ => "chance level + 10".to_string(),
+        };
+        println!(
+            "  recall of exhaustive top-10 hits >= {s:.1} ({what}): {}/{} = {:.1} %",
+            found[band],
+            want[band],
+            pct(found[band], want[band])
+        );
+    }
 }
 
 /// User + system CPU time of this process in seconds (Linux `/proc/self/stat`, 100 ticks/s);

@@ -300,6 +300,17 @@ impl Gallery {
 
     /// [`Gallery::identify`], also returning what the search cost.
     pub fn identify_with_stats(&self, probe: &Template, filter: &Filter<'_>) -> (Vec<Hit>, SearchStats) {
+        self.identify_with_cascade(probe, filter, &self.cascade)
+    }
+
+    /// [`Gallery::identify_with_stats`] with another shortlisting policy for this one search, e.g.
+    /// [`Cascade::EXHAUSTIVE`] for the reference answer that the cascade is measured against.
+    pub fn identify_with_cascade(
+        &self,
+        probe: &Template,
+        filter: &Filter<'_>,
+        cascade: &Cascade,
+    ) -> (Vec<Hit>, SearchStats) {
         if filter.max_results == 0 {
             return (Vec::new(), SearchStats::default());
         }
@@ -307,7 +318,7 @@ impl Gallery {
         let mask = finger_mask(filter.fingers);
         let mut stats = SearchStats::default();
         let t0 = std::time::Instant::now();
-        let shortlist = self.shortlist(&guards, probe, filter, mask, &mut stats);
+        let shortlist = shortlist(cascade, &guards, probe, filter, mask, &mut stats);
         stats.shortlisted = shortlist.len();
         let t1 = std::time::Instant::now();
         let probe_index = Probe::new(probe);
@@ -318,86 +329,82 @@ impl Gallery {
         (hits, stats)
     }
 
-    /// The subjects the full matcher compares: every candidate if the cascade allows, otherwise
-    /// stage 1 (bag of edges) over every candidate template, stage 2 (rotation consensus) over
-    /// stage 1's best, and the best subjects by stage 2.
-    fn shortlist(
-        &self,
-        guards: &[RwLockReadGuard<'_, Shard>],
-        probe: &Template,
-        filter: &Filter<'_>,
-        mask: u16,
-        stats: &mut SearchStats,
-    ) -> Vec<SubjectRef> {
-        let in_mask = |sh: &Shard, r: u32| mask & (1 << sh.rec_finger[r as usize]) != 0;
-        let (stage1, keep) = match filter.subjects {
-            Some(_) => {
-                let listed = candidate_subjects(guards, filter.subjects, mask);
-                let keep = self.cascade.shortlist(listed.len(), filter.max_results);
-                if keep >= listed.len() {
-                    return listed;
-                }
-                let map = ProbeMap::new(probe);
-                let records: Vec<RecordRef> = listed
-                    .iter()
-                    .flat_map(|&(k, slot)| {
-                        let sh = &guards[k as usize];
-                        sh.subjects[slot as usize]
-                            .records
-                            .iter()
-                            .filter(move |&&r| in_mask(sh, r))
-                            .map(move |&r| (k, r))
-                    })
-                    .collect();
-                let rescore = self.cascade.rescore(records.len(), keep);
-                let mut scored: Vec<(u32, RecordRef)> = records
-                    .iter()
-                    .map(|&(k, r)| (map.bag_score(guards[k as usize].features.codes(r as usize)), (k, r)))
-                    .collect();
-                stats.prefiltered = scored.len();
-                best_of(&mut scored, rescore);
-                ((map, scored), keep)
-            }
-            None => {
-                let total: usize = guards.iter().map(|g| g.subject_count()).sum();
-                let keep = self.cascade.shortlist(total, filter.max_results);
-                if keep >= total {
-                    return candidate_subjects(guards, None, mask);
-                }
-                let templates: usize = guards.iter().map(|g| g.live).sum();
-                let rescore = self.cascade.rescore(templates, keep);
-                let map = ProbeMap::new(probe);
-                let per_shard: Vec<(usize, Vec<(u32, RecordRef)>)> =
-                    guards.par_iter().enumerate().map(|(k, sh)| scan_shard(k, sh, &map, mask, rescore)).collect();
-                stats.prefiltered = per_shard.iter().map(|(n, _)| n).sum::<usize>();
-                let mut scored: Vec<(u32, RecordRef)> = per_shard.into_iter().flat_map(|(_, v)| v).collect();
-                best_of(&mut scored, rescore);
-                ((map, scored), keep)
-            }
-        };
-        let (map, records) = stage1;
-        stats.rescored = records.len();
-        // Stage 2 on stage 1's best; a subject's score is its best template's.
-        let mut by_subject: Vec<(u32, SubjectRef)> = records
-            .par_iter()
-            .with_min_len(64)
-            .map(|&(_, (k, r))| {
-                let sh = &guards[k as usize];
-                let score = map.rotation_score(sh.features.codes(r as usize), sh.features.headings(r as usize));
-                (score, (k, sh.rec_subject[r as usize]))
-            })
-            .collect();
-        by_subject.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
-        by_subject.dedup_by_key(|e| e.1);
-        best_of(&mut by_subject, keep);
-        by_subject.into_iter().map(|(_, s)| s).collect()
-    }
-
     fn write(&self, subject: &str) -> RwLockWriteGuard<'_, Shard> {
         // A panic while holding the lock cannot leave a shard half-updated in a way that breaks
         // reads (records are appended before they are linked), so poisoning is ignored.
         self.shards[shard_of(subject)].write().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The subjects the full matcher compares: every candidate if the cascade allows, otherwise
+/// stage 1 (bag of edges) over every candidate template, stage 2 (rotation consensus) over
+/// stage 1's best, and the best subjects by stage 2.
+fn shortlist(
+    cascade: &Cascade,
+    guards: &[RwLockReadGuard<'_, Shard>],
+    probe: &Template,
+    filter: &Filter<'_>,
+    mask: u16,
+    stats: &mut SearchStats,
+) -> Vec<SubjectRef> {
+    let in_mask = |sh: &Shard, r: u32| mask & (1 << sh.rec_finger[r as usize]) != 0;
+    let (stage1, keep) = match filter.subjects {
+        Some(_) => {
+            let listed = candidate_subjects(guards, filter.subjects, mask);
+            let keep = cascade.shortlist(listed.len(), filter.max_results);
+            if keep >= listed.len() {
+                return listed;
+            }
+            let map = ProbeMap::new(probe);
+            let records: Vec<RecordRef> = listed
+                .iter()
+                .flat_map(|&(k, slot)| {
+                    let sh = &guards[k as usize];
+                    sh.subjects[slot as usize].records.iter().filter(move |&&r| in_mask(sh, r)).map(move |&r| (k, r))
+                })
+                .collect();
+            let rescore = cascade.rescore(records.len(), keep);
+            let mut scored: Vec<(u32, RecordRef)> = records
+                .iter()
+                .map(|&(k, r)| (map.bag_score(guards[k as usize].features.codes(r as usize)), (k, r)))
+                .collect();
+            stats.prefiltered = scored.len();
+            best_of(&mut scored, rescore);
+            ((map, scored), keep)
+        }
+        None => {
+            let total: usize = guards.iter().map(|g| g.subject_count()).sum();
+            let keep = cascade.shortlist(total, filter.max_results);
+            if keep >= total {
+                return candidate_subjects(guards, None, mask);
+            }
+            let templates: usize = guards.iter().map(|g| g.live).sum();
+            let rescore = cascade.rescore(templates, keep);
+            let map = ProbeMap::new(probe);
+            let per_shard: Vec<(usize, Vec<(u32, RecordRef)>)> =
+                guards.par_iter().enumerate().map(|(k, sh)| scan_shard(k, sh, &map, mask, rescore)).collect();
+            stats.prefiltered = per_shard.iter().map(|(n, _)| n).sum::<usize>();
+            let mut scored: Vec<(u32, RecordRef)> = per_shard.into_iter().flat_map(|(_, v)| v).collect();
+            best_of(&mut scored, rescore);
+            ((map, scored), keep)
+        }
+    };
+    let (map, records) = stage1;
+    stats.rescored = records.len();
+    // Stage 2 on stage 1's best; a subject's score is its best template's.
+    let mut by_subject: Vec<(u32, SubjectRef)> = records
+        .par_iter()
+        .with_min_len(64)
+        .map(|&(_, (k, r))| {
+            let sh = &guards[k as usize];
+            let score = map.rotation_score(sh.features.codes(r as usize), sh.features.headings(r as usize));
+            (score, (k, sh.rec_subject[r as usize]))
+        })
+        .collect();
+    by_subject.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+    by_subject.dedup_by_key(|e| e.1);
+    best_of(&mut by_subject, keep);
+    by_subject.into_iter().map(|(_, s)| s).collect()
 }
 
 fn read(s: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {

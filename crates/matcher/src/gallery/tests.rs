@@ -231,6 +231,9 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
         assert_eq!(counts(&stats), [800, 200, 20, 80]);
         assert_eq!(counts(&full_stats), [0, 0, 200, 800]);
         assert_eq!(names(&full), brute_force(&exhaustive, &probe, &Filter::default()));
+        // The same gallery searched with the exhaustive policy gives the reference answer too.
+        let (again, again_stats) = g.identify_with_cascade(&probe, &Filter::default(), &Cascade::EXHAUSTIVE);
+        assert_eq!((again, counts(&again_stats)), (full.clone(), counts(&full_stats)));
         // Same rank-1 (the mate), same score; every cascade hit is an exhaustive result.
         assert_eq!(hits[0], full[0]);
         assert_eq!(hits[0].subject, format!("S{s:04}"));
