@@ -1,31 +1,62 @@
-//! Matcher speed: one comparison with a prebuilt probe, a fresh pair (both search forms built),
-//! and building a search form. Uses FVC2002 DB1 templates extracted from ../shared when present,
-//! else synthetic templates. Run: `cargo bench --bench matcher`.
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+//! Matcher speed on real data of every kind: the 8 FVC sets in ../shared (small and large
+//! templates, 500 and 569 dpi), or synthetic templates when ../shared is absent.
+//! Run: `cargo bench --bench matcher`.
+//!
+//! * `matcher/compare prebuilt, genuine|impostor pair`: one comparison with prebuilt search forms
+//!   (FVC2002 DB1 101_1 vs 101_2, 101_1 vs 102_1), as before.
+//! * `matcher/compare prebuilt/<set>`: every pair of the set once (3,160: genuine + all
+//!   impostors); time per element = mean comparison.
+//! * `matcher/fresh pair/<set>`: [`compare`] (both search forms + comparison) over every 16th pair;
+//!   time per element = mean fresh pair.
+//! * `matcher/Candidate::new/<set>`: the search form of every template; per element = mean build.
+//!
+//! Criterion gives means over many pairs; `ridgegate bench match --db …` gives the per-pair
+//! distribution (median, p90) of the same operations on one thread.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
 use ridgegate_core::{FingerImage, Minutia, MinutiaKind, Template};
 use ridgegate_matcher::{Candidate, Probe, compare};
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Templates of one FVC set (finger-major, 8 impressions each), or synthetic ones.
-fn templates() -> (Vec<Template>, &'static str) {
+/// The FVC sets and their resolution (../shared/docs/evaluation.md).
+const SETS: [(&str, u16); 8] = [
+    ("fvc2000_db1_b", 500),
+    ("fvc2000_db2_b", 500),
+    ("fvc2000_db3_b", 500),
+    ("fvc2000_db4_b", 500),
+    ("fvc2002_db1_b", 500),
+    ("fvc2002_db2_b", 569),
+    ("fvc2002_db3_b", 500),
+    ("fvc2002_db4_b", 500),
+];
+
+fn shared() -> PathBuf {
     // ../shared next to the workspace, or wherever RIDGEGATE_SHARED points.
-    let shared = std::env::var_os("RIDGEGATE_SHARED")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let dir = shared.join("fingerprints/fvc2002_db1_b");
-    let mut out = Vec::new();
-    for finger in 101..=110 {
-        for imp in 1..=8 {
-            let Ok(img) = FingerImage::load(&dir.join(format!("{finger}_{imp}.tif")), Some(500)) else { break };
-            out.push(ridgegate_extract::extract(&img).expect("FVC image extracts").template);
-        }
-    }
-    if out.len() == 80 {
-        return (out, "fvc2002_db1_b (80 templates)");
-    }
-    // Synthetic fallback: 80 random 45-minutia templates (xorshift, deterministic).
+    std::env::var_os("RIDGEGATE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+/// Templates of one FVC set (finger-major, 8 impressions each), None if it is not there.
+fn fvc_set(dir: &Path, dpi: u16) -> Option<Vec<Template>> {
+    let paths: Vec<PathBuf> =
+        (101..=110).flat_map(|f| (1..=8).map(move |i| dir.join(format!("{f}_{i}.tif")))).collect();
+    let out: Vec<Option<Template>> = paths
+        .par_iter()
+        .map(|p| {
+            let img = FingerImage::load(p, Some(dpi)).ok()?;
+            Some(ridgegate_extract::extract(&img).expect("FVC image extracts").template)
+        })
+        .collect();
+    out.into_iter().collect()
+}
+
+/// 80 random 45-minutia templates (xorshift, deterministic).
+fn synthetic() -> Vec<Template> {
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
         s ^= s << 13;
@@ -33,7 +64,7 @@ fn templates() -> (Vec<Template>, &'static str) {
         s ^= s << 17;
         (s % 1_000_000) as f32 / 1_000_000.0
     };
-    let out = (0..80)
+    (0..80)
         .map(|_| {
             let mut t = Template::new(388, 374, 500);
             for _ in 0..45 {
@@ -42,43 +73,56 @@ fn templates() -> (Vec<Template>, &'static str) {
             }
             t
         })
-        .collect();
-    (out, "synthetic (../shared absent)")
+        .collect()
+}
+
+/// (set name, templates) for every set present, or one synthetic set.
+fn sets() -> Vec<(String, Vec<Template>)> {
+    let root = shared().join("fingerprints");
+    let found: Vec<(String, Vec<Template>)> =
+        SETS.iter().filter_map(|&(name, dpi)| fvc_set(&root.join(name), dpi).map(|t| (name.to_string(), t))).collect();
+    if found.is_empty() { vec![("synthetic (../shared absent)".to_string(), synthetic())] } else { found }
 }
 
 fn matcher(c: &mut Criterion) {
-    let (t, name) = templates();
-    eprintln!("input: {name}");
-    let probes: Vec<Probe> = t.iter().map(Probe::new).collect();
-    let cands: Vec<Candidate> = t.iter().map(Candidate::new).collect();
+    let sets = sets();
+    for (name, t) in &sets {
+        let mean = t.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / t.len() as f64;
+        eprintln!("input: {name}, {} templates, {mean:.1} minutiae on average", t.len());
+    }
     let mut g = c.benchmark_group("matcher");
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+
+    // The historical single pairs (FVC2002 DB1 when present, else the first set).
+    let (_, t) = sets.iter().find(|(n, _)| n == "fvc2002_db1_b").unwrap_or(&sets[0]);
+    let (p0, c1, c8) = (Probe::new(&t[0]), Candidate::new(&t[1]), Candidate::new(&t[8]));
     g.bench_function("compare prebuilt, genuine pair (101_1 vs 101_2)", |b| {
-        b.iter(|| black_box(&probes[0]).compare(black_box(&cands[1])))
+        b.iter(|| black_box(&p0).compare(black_box(&c1)))
     });
     g.bench_function("compare prebuilt, impostor pair (101_1 vs 102_1)", |b| {
-        b.iter(|| black_box(&probes[0]).compare(black_box(&cands[8])))
+        b.iter(|| black_box(&p0).compare(black_box(&c8)))
     });
-    // Every probe against every other template: the per-element time is the mean comparison.
-    g.throughput(Throughput::Elements((t.len() * (t.len() - 1)) as u64));
-    g.bench_function("compare prebuilt, all 80x79 pairs (time per element = per comparison)", |b| {
-        b.iter(|| {
-            let mut acc = 0.0f32;
-            for (i, p) in probes.iter().enumerate() {
-                for (j, c) in cands.iter().enumerate() {
-                    if i != j {
-                        acc += p.compare(c).0;
-                    }
-                }
-            }
-            acc
-        })
-    });
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("fresh pair: Probe::new + Candidate::new + compare", |b| {
-        b.iter(|| compare(black_box(&t[0]), black_box(&t[1])))
-    });
-    g.bench_function("Candidate::new", |b| b.iter(|| Candidate::new(black_box(&t[0]))));
-    g.bench_function("Probe::new", |b| b.iter(|| Probe::new(black_box(&t[0]))));
+    g.bench_function("fresh pair (101_1 vs 101_2)", |b| b.iter(|| compare(black_box(&t[0]), black_box(&t[1]))));
+
+    for (name, t) in &sets {
+        let probes: Vec<Probe> = t.iter().map(Probe::new).collect();
+        let cands: Vec<Candidate> = t.iter().map(Candidate::new).collect();
+        // Every unordered pair once, as `ridgegate eval` compares them.
+        let pairs: Vec<(usize, usize)> = (0..t.len()).flat_map(|i| (i + 1..t.len()).map(move |j| (i, j))).collect();
+        g.throughput(Throughput::Elements(pairs.len() as u64));
+        g.bench_function(format!("compare prebuilt/{name}"), |b| {
+            b.iter(|| pairs.iter().map(|&(i, j)| probes[i].compare(black_box(&cands[j])).0).sum::<f32>())
+        });
+        let sample: Vec<(usize, usize)> = pairs.iter().copied().step_by(16).collect();
+        g.throughput(Throughput::Elements(sample.len() as u64));
+        g.bench_function(format!("fresh pair/{name}"), |b| {
+            b.iter(|| sample.iter().map(|&(i, j)| compare(black_box(&t[i]), black_box(&t[j])).0).sum::<f32>())
+        });
+        g.throughput(Throughput::Elements(t.len() as u64));
+        g.bench_function(format!("Candidate::new/{name}"), |b| {
+            b.iter(|| t.iter().map(|t| Candidate::new(black_box(t)).minutia_count()).sum::<usize>())
+        });
+    }
     g.finish();
 }
 

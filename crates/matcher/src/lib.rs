@@ -28,7 +28,9 @@
 //!
 //! Scores are deterministic. [`Probe`] and [`Candidate`] are immutable after construction and
 //! `Send + Sync`: one probe can be compared against many candidates from many threads.
-//! Costs: see `benches/matcher.rs` (`cargo bench -p ridgegate-matcher`).
+//! Costs: `cargo bench --bench matcher` (criterion, all 8 FVC sets) and
+//! `ridgegate bench match --db …` (per-pair median and p90 on one thread). A comparison reuses
+//! per-thread scratch buffers: it allocates nothing once its thread has run one.
 
 pub mod calibration;
 pub mod eval;
@@ -76,7 +78,7 @@ impl Probe {
     }
 
     /// Calibrated similarity of this probe and a candidate (see [`calibration`] for the FMR
-    /// meaning). Deterministic; thread-safe.
+    /// meaning). Deterministic; thread-safe; allocation-free after the thread's first call.
     pub fn compare(&self, candidate: &Candidate) -> Score {
         calibration::score_from_raw(self.raw_score(candidate))
     }
@@ -88,34 +90,63 @@ impl Probe {
         if np == 0 || nc == 0 {
             return 0.0;
         }
+        SCRATCH.with_borrow_mut(|scratch| scratch.raw_score(p, c))
+    }
+}
+
+/// Reusable buffers of one comparison (one set per thread: comparisons allocate nothing once a
+/// thread has run its first).
+#[derive(Default)]
+struct Scratch {
+    sims: Vec<u64>,
+    pairs: Vec<(f32, u16, u16)>,
+    relax: RelaxScratch,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+impl Scratch {
+    fn raw_score(&mut self, p: &SearchTemplate, c: &SearchTemplate) -> f32 {
+        let (np, nc) = (p.points.len(), c.points.len());
         let min_common = (MIN_MATCHABLE_CELLS * disc_cells() as f32).ceil() as u32;
         // Local similarities, as sortable keys: similarity bits (f32 ≥ 0 orders like its bits),
         // then the indices, so that sorting is total and deterministic. Per probe minutia, only
         // the PRESELECT_PER_MINUTIA candidates whose occupancy resembles it most are compared in
         // full (the full comparison costs ~5× the occupancy check).
-        let mut sims: Vec<u64> = Vec::with_capacity(np * PRESELECT_PER_MINUTIA);
-        // (intersection, union, candidate index), best Jaccard index first.
-        let mut best: Vec<(u32, u32, u16)> = Vec::with_capacity(PRESELECT_PER_MINUTIA + 1);
+        let sims = &mut self.sims;
+        sims.clear();
         for (i, pp) in p.points.iter().enumerate() {
             let a = p.cylinder(i);
             let occ_a = &p.occupancy[i];
-            best.clear();
-            for (j, (cp, occ_b)) in c.points.iter().zip(&c.occupancy).enumerate() {
-                if angle_distance(pp.dir, cp.dir) > MAX_ROTATION {
+            // (intersection, union, candidate index): the best Jaccard indices, ties by index.
+            let mut best = [(0u32, 0u32, 0u16); PRESELECT_PER_MINUTIA];
+            let mut found = 0;
+            // Candidates in direction order: the rotation test passes for one run of them, so
+            // its branch is predictable. The ranking is a total order: the order of the loop does
+            // not change the result.
+            for e in &c.by_direction {
+                if angle_distance(pp.dir, e.dir) > MAX_ROTATION {
                     continue;
                 }
-                let (inter, union) = occupancy_overlap(occ_a, occ_b);
+                let (inter, union) = occupancy_overlap(occ_a, &e.occupancy);
                 let union = union.max(1); // nothing occupied: index 0
-                // inter/union > i/u without division (u64: no overflow); ties keep the lower index.
-                let better = |&(i2, u2, _): &(u32, u32, u16)| inter as u64 * u2 as u64 > i2 as u64 * union as u64;
-                if best.len() == PRESELECT_PER_MINUTIA && !better(&best[PRESELECT_PER_MINUTIA - 1]) {
+                let j = e.index;
+                // inter/union > i2/u2 without division (u64: no overflow), then the lower index.
+                let better = |&(i2, u2, j2): &(u32, u32, u16)| {
+                    let (l, r) = (inter as u64 * u2 as u64, i2 as u64 * union as u64);
+                    l > r || (l == r && j < j2)
+                };
+                if found == PRESELECT_PER_MINUTIA && !better(&best[PRESELECT_PER_MINUTIA - 1]) {
                     continue;
                 }
-                let at = best.iter().position(better).unwrap_or(best.len());
-                best.insert(at, (inter, union, j as u16));
-                best.truncate(PRESELECT_PER_MINUTIA);
+                let at = best[..found].iter().position(better).unwrap_or(found);
+                found = (found + 1).min(PRESELECT_PER_MINUTIA);
+                best.copy_within(at..found - 1, at + 1);
+                best[at] = (inter, union, j);
             }
-            for &(_, _, j) in &best {
+            for &(_, _, j) in &best[..found] {
                 let s = cylinder_similarity(a, c.cylinder(j as usize), min_common);
                 if s > 0.0 {
                     sims.push(pair_key(s, i, j as usize));
@@ -133,7 +164,8 @@ impl Probe {
         sims[..head].sort_unstable();
         let mut used_p = [false; MAX_MATCH_MINUTIAE];
         let mut used_c = [false; MAX_MATCH_MINUTIAE];
-        let mut pairs: Vec<(f32, u16, u16)> = Vec::with_capacity(n_relax);
+        let pairs = &mut self.pairs;
+        pairs.clear();
         let mut k = 0;
         while pairs.len() < n_relax && k < sims.len() {
             if k == head {
@@ -148,7 +180,7 @@ impl Probe {
             k += 1;
         }
         let n_score = score_pairs(p.minutiae.min(c.minutiae));
-        relaxed_score(p, c, &pairs, n_score).0
+        relaxed_score(p, c, pairs, n_score, &mut self.relax)
     }
 }
 
@@ -217,32 +249,43 @@ static RELAX: LazyLock<RelaxTables> = LazyLock::new(|| RelaxTables {
         .collect(),
 });
 
-/// Relaxation over the selected pairs: the mean of the `n_score` most reinforced ones, and those
-/// pairs' indices (most reinforced first).
+/// Buffers of [`relaxed_score`].
+#[derive(Default)]
+struct RelaxScratch {
+    /// Per pair: rotation (probe direction − candidate direction), its cosine and sine.
+    rot: Vec<(f32, f32, f32)>,
+    /// Compatible pairs of pairs: (t, k, ρ(t, k), ρ(k, t)).
+    links: Vec<(u16, u16, f32, f32)>,
+    lambda: Vec<f32>,
+    next: Vec<f32>,
+    order: Vec<u64>,
+}
+
+/// Relaxation over the selected pairs: the mean relaxed similarity of the `n_score` most
+/// reinforced ones.
 fn relaxed_score(
     p: &SearchTemplate,
     c: &SearchTemplate,
     pairs: &[(f32, u16, u16)],
     n_score: usize,
-) -> (f32, Vec<usize>) {
+    scratch: &mut RelaxScratch,
+) -> f32 {
     let n = pairs.len();
     if n == 0 {
-        return (0.0, Vec::new());
+        return 0.0;
     }
     let tables = &*RELAX;
-    // Per-pair rotation (probe direction − candidate direction) as an angle and a unit vector.
-    let rot: Vec<(f32, f32, f32)> = pairs
-        .iter()
-        .map(|&(_, i, j)| {
-            let r = angle_delta(p.points[i as usize].dir, c.points[j as usize].dir);
-            let (s, co) = r.sin_cos();
-            (r, co, s)
-        })
-        .collect();
+    let RelaxScratch { rot, links, lambda, next, order } = scratch;
+    rot.clear();
+    rot.extend(pairs.iter().map(|&(_, i, j)| {
+        let r = angle_delta(p.points[i as usize].dir, c.points[j as usize].dir);
+        let (s, co) = r.sin_cos();
+        (r, co, s)
+    }));
     // Compatibility ρ(t, k) = ρ1·ρ2·ρ3 (ρ3 seen from t, so not symmetric), kept sparse: most pairs
     // of pairs are incompatible, and the cheap direction and distance terms rule them out before
     // the radial term is computed.
-    let mut links: Vec<(u16, u16, f32, f32)> = Vec::with_capacity(4 * n);
+    links.clear();
     for t in 0..n {
         let (_, it, jt) = pairs[t];
         let (a0, b0) = (p.points[it as usize], c.points[jt as usize]);
@@ -276,32 +319,31 @@ fn relaxed_score(
             }
         }
     }
-    let initial: Vec<f32> = pairs.iter().map(|p| p.0).collect();
-    let mut lambda = initial.clone();
-    let mut next = vec![0f32; n];
+    lambda.clear();
+    lambda.extend(pairs.iter().map(|p| p.0));
+    next.clear();
+    next.resize(n, 0.0);
     let neighbour_weight = if n > 1 { (1.0 - RELAX_SELF_WEIGHT) / (n - 1) as f32 } else { 0.0 };
     for _ in 0..RELAX_ITERATIONS {
-        for (x, l) in next.iter_mut().zip(&lambda) {
+        for (x, l) in next.iter_mut().zip(lambda.iter()) {
             *x = RELAX_SELF_WEIGHT * l;
         }
-        for &(t, k, tk, kt) in &links {
+        for &(t, k, tk, kt) in links.iter() {
             next[t as usize] += neighbour_weight * tk * lambda[k as usize];
             next[k as usize] += neighbour_weight * kt * lambda[t as usize];
         }
-        std::mem::swap(&mut lambda, &mut next);
+        std::mem::swap(lambda, next);
     }
     // The pairs whose similarity the relaxation preserved best.
     // Ascending keys: descending efficiency (λ_final / λ_initial, ≥ 0), then the pair index.
-    let mut order: Vec<u64> =
-        (0..n).map(|t| (!((lambda[t] / initial[t]).max(0.0).to_bits()) as u64) << 32 | t as u64).collect();
+    order.clear();
+    order.extend((0..n).map(|t| (!((lambda[t] / pairs[t].0).max(0.0).to_bits()) as u64) << 32 | t as u64));
     let take = n_score.min(n);
     if take < n {
         order.select_nth_unstable(take);
     }
     let sum: f32 = order[..take].iter().map(|&k| lambda[(k & 0xFFFF) as usize]).sum();
-    order[..take].sort_unstable();
-    let seeds = order[..take].iter().map(|&k| (k & 0xFFFF) as usize).collect();
-    (sum / n_score.max(1) as f32, seeds)
+    sum / n_score.max(1) as f32
 }
 
 #[cfg(test)]

@@ -54,8 +54,20 @@ pub(crate) struct SearchTemplate {
     /// Per point: the union of its cylinder's direction layers (where any neighbour lies), for
     /// the cheap pre-selection of candidate pairs.
     pub occupancy: Vec<Occupancy>,
+    /// The points ordered by direction (ties by index): the candidate-side loop of the
+    /// pre-selection runs in this order, so that its rotation test is predictable.
+    pub by_direction: Vec<DirectionEntry>,
     /// Number of minutiae considered (valid cylinder or not).
     pub minutiae: usize,
+}
+
+/// A point in [`SearchTemplate::by_direction`] order: what the pre-selection reads of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DirectionEntry {
+    pub dir: f32,
+    /// Index in [`SearchTemplate::points`].
+    pub index: u16,
+    pub occupancy: Occupancy,
 }
 
 pub(crate) fn wrap(a: f32) -> f32 {
@@ -321,7 +333,14 @@ impl SearchTemplate {
                 occupancy.push(Occupancy { valid, occupied: union });
             }
         }
-        SearchTemplate { points, cylinders, occupancy, minutiae: all.len() }
+        let mut by_direction: Vec<DirectionEntry> = points
+            .iter()
+            .zip(&occupancy)
+            .enumerate()
+            .map(|(i, (p, &occupancy))| DirectionEntry { dir: p.dir, index: i as u16, occupancy })
+            .collect();
+        by_direction.sort_unstable_by(|a, b| a.dir.total_cmp(&b.dir).then(a.index.cmp(&b.index)));
+        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae: all.len() }
     }
 
     /// The words of cylinder `i`.
@@ -499,9 +518,17 @@ pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 
         }
     }
     let (x, na, nb) = (sum_bytes(x), sum_bytes(na), sum_bytes(nb));
-    let denom = (na as f32).sqrt() + (nb as f32).sqrt();
-    if denom == 0.0 { 0.0 } else { 1.0 - (x as f32).sqrt() / denom }
+    let root = &*SQRT;
+    let denom = root[na as usize] + root[nb as usize];
+    if denom == 0.0 { 0.0 } else { 1.0 - root[x as usize] / denom }
 }
+
+/// Bits of the direction layers of one cylinder.
+const LAYER_BITS: usize = DIRECTION_CELLS * LAYER_WORDS * 64;
+
+/// `(k as f32).sqrt()` for every bit count of a cylinder's layers (the same correctly rounded
+/// values, without a square root in the hot loop).
+static SQRT: LazyLock<[f32; LAYER_BITS + 1]> = LazyLock::new(|| std::array::from_fn(|k| (k as f32).sqrt()));
 
 #[cfg(test)]
 mod tests {
