@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
 //! Cost of one degree-photo check (decode, segmentation, face detection, chin, pose, rules) on a
 //! 390 × 567 JPEG: `cargo bench -p ridgegate-photo --bench check`. The synthetic portrait has no
 //! face (the detector scans the whole pyramid and finds nothing); the real one is skimage's

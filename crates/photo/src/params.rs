@@ -40,9 +40,11 @@ pub const CENTRE_TOLERANCE: f32 = 0.05;
 pub const BOX_COLOUR: [u8; 3] = [255, 32, 32];
 /// Annotation colour (RGB) of the chin/crown lines.
 pub const LINE_COLOUR: [u8; 3] = [255, 230, 0];
-/// Smallest face box (px) the detector looks for: well below the ≈ 150 px face of a conforming
-/// photo, so a second, smaller face (another person behind) is still found; ≥ 20 (detector minimum).
-pub const FACE_MIN_SIZE: u32 = 48;
+/// Smallest face box (px) looked for: well below the ≥ 130 px face of a conforming photo (face box
+/// ≈ 0.55 × head width ≥ 248 px), so a second, smaller face (another person behind) is still found.
+pub const FACE_MIN_SIZE: u32 = 64;
+/// SeetaFace's fixed detection window (px); the image is scaled by FACE_WINDOW / FACE_MIN_SIZE.
+pub const FACE_WINDOW: u32 = 40;
 /// Detector score threshold; 2.0 is the SeetaFace/rustface default operating point.
 pub const FACE_SCORE_MIN: f64 = 2.0;
 /// Scale factor between pyramid levels (rustface default 0.8).

@@ -531,3 +531,41 @@ fn head_measurement_accuracy_report() {
         }
     }
 }
+
+#[test]
+fn embedded_face_model_loads_and_finds_no_face_in_flat_images() {
+    // Some(..) means the SeetaFace model embedded by build.rs parsed; None would be "unavailable".
+    let flat = image::GrayImage::from_pixel(390, 567, image::Luma([128]));
+    assert_eq!(face::detect_faces(&flat), Some(Vec::new()));
+    // Too small for the smallest face: no detector run, no faces.
+    assert_eq!(face::detect_faces(&image::GrayImage::new(50, 50)), Some(Vec::new()));
+}
+
+#[test]
+fn pose_angles_from_geometry() {
+    // Eyes level: roll 0; right eye 10 px lower over 100 px: atan(0.1) = 5.71 deg clockwise.
+    assert!(face::roll_deg([(100.0, 200.0), (200.0, 200.0)]).abs() < 1e-6);
+    assert!((face::roll_deg([(100.0, 200.0), (200.0, 210.0)]) - 5.711).abs() < 0.01);
+    // Face centre 0.5 head radii right of the outline centre: asin(0.5) = 30 deg.
+    let f = face::Face { x: 150, y: 100, width: 100, height: 100, score: 10.0 };
+    assert!((face::yaw_deg(&f, 200.0, 200.0)).abs() < 1e-4);
+    assert!((face::yaw_deg(&f, 150.0, 200.0) - 30.0).abs() < 1e-3);
+    assert!((face::yaw_deg(&f, 500.0, 100.0) + 90.0).abs() < 1e-3, "clamped");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Chin and eye search never index outside the image, whatever the face box.
+    #[test]
+    fn face_cues_never_panic(x in -300i32..500, y in -300i32..700, size in 1u32..600, seed in any::<u8>()) {
+        let g = image::GrayImage::from_fn(120, 160, |px, py| image::Luma([((px * 7 + py * 13) as u8).wrapping_add(seed)]));
+        let f = face::Face { x, y, width: size, height: size, score: 5.0 };
+        let (chin, _) = face::chin_row(&g, &f);
+        prop_assert!(chin < g.height());
+        if let Some(eyes) = face::eyes(&g, &f) {
+            for (ex, ey) in eyes {
+                prop_assert!(ex >= 0.0 && ey >= 0.0 && ex < 120.0 && ey < 160.0);
+            }
+        }
+    }
+}
