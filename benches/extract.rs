@@ -35,24 +35,34 @@ fn stages(c: &mut Criterion) {
     g.bench_function("whole pipeline (1 thread)", |b| b.iter(|| pool.install(|| extract(black_box(&image)).unwrap())));
     let (img, _) = resample::working_image(&image).unwrap();
     let contrast = segmentation::block_contrast(&img);
-    let mask = segmentation::segmentation_mask(&contrast);
     let norm = normalization::normalized_image(&img);
-    let field = orientation::orientation_field(&norm, &mask);
+    let moments = orientation::gradient_moments(&norm);
+    let coherence = orientation::block_coherence(&moments, params::ORIENT_RADIUS_BLOCKS);
+    let seg_coherence = orientation::block_coherence(&moments, params::SEG_COHERENCE_RADIUS_BLOCKS);
+    let mask = segmentation::segmentation_mask(&contrast, &seg_coherence);
+    let field = orientation::orientation_field(&moments, coherence.clone(), &mask);
     let (period, _) = frequency::ridge_period(&norm, &field, &mask);
     let enhanced = pool.install(|| enhancement::enhanced_image(&norm, &field, &period, &mask));
     let binary = enhancement::binarized_image(&enhanced, &mask);
-    let skel = thinning::skeleton(&binary);
-    g.bench_function("1 block_contrast + segmentation_mask", |b| {
-        b.iter(|| segmentation::segmentation_mask(&segmentation::block_contrast(black_box(&img))))
+    let ridges = cleanup::cleaned_ridges(&binary);
+    let skel = thinning::skeleton(&ridges);
+    g.bench_function("1 normalized_image", |b| b.iter(|| normalization::normalized_image(black_box(&img))));
+    g.bench_function("2 gradient_moments + block_coherence", |b| {
+        b.iter(|| orientation::block_coherence(&orientation::gradient_moments(black_box(&norm)), 2))
     });
-    g.bench_function("2 normalized_image", |b| b.iter(|| normalization::normalized_image(black_box(&img))));
-    g.bench_function("3 orientation_field", |b| b.iter(|| orientation::orientation_field(black_box(&norm), &mask)));
+    g.bench_function("2 block_contrast + segmentation_mask", |b| {
+        b.iter(|| segmentation::segmentation_mask(&segmentation::block_contrast(black_box(&img)), &seg_coherence))
+    });
+    g.bench_function("3 orientation_field", |b| {
+        b.iter(|| orientation::orientation_field(black_box(&moments), coherence.clone(), &mask))
+    });
     g.bench_function("4 ridge_period", |b| b.iter(|| frequency::ridge_period(black_box(&norm), &field, &mask)));
     g.bench_function("5 enhanced_image (1 thread)", |b| {
         b.iter(|| pool.install(|| enhancement::enhanced_image(black_box(&norm), &field, &period, &mask)))
     });
     g.bench_function("6 binarized_image", |b| b.iter(|| enhancement::binarized_image(black_box(&enhanced), &mask)));
-    g.bench_function("7 skeleton", |b| b.iter(|| thinning::skeleton(black_box(&binary))));
+    g.bench_function("7 cleaned_ridges", |b| b.iter(|| cleanup::cleaned_ridges(black_box(&binary))));
+    g.bench_function("7 skeleton", |b| b.iter(|| thinning::skeleton(black_box(&ridges))));
     g.bench_function("8 minutiae", |b| b.iter(|| minutiae::minutiae(black_box(&skel), &field, &mask)));
     g.finish();
 }

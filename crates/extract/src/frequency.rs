@@ -103,7 +103,7 @@ fn signature_period(s: &[f32]) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orientation::orientation_field;
+    use crate::orientation::{block_coherence, gradient_moments, orientation_field};
     use std::f32::consts::PI;
 
     #[test]
@@ -119,7 +119,8 @@ mod tests {
                     }
                 }
                 let mask = Plane::filled(16, 16, true);
-                let f = orientation_field(&p, &mask);
+                let m = gradient_moments(&p);
+                let f = orientation_field(&m, block_coherence(&m, crate::params::ORIENT_RADIUS_BLOCKS), &mask);
                 let (map, valid) = ridge_period(&p, &f, &mask);
                 let got = map.at(8, 8);
                 assert!(valid > 0.7, "valid fraction {valid} (blocks at the image edge see clamped samples)");

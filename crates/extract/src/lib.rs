@@ -7,12 +7,14 @@
 //! module, named after what it produces; all tunables are in [`params`]:
 //!
 //! 1. [`resample::working_image`] — the image at 500 dpi;
-//! 2. [`segmentation::block_contrast`] → [`segmentation::segmentation_mask`] — foreground blocks;
-//! 3. [`normalization::normalized_image`] — local mean/contrast equalised;
+//! 2. [`normalization::normalized_image`] — local mean/contrast equalised;
+//! 3. [`segmentation::block_contrast`] + [`orientation::block_coherence`] (of
+//!    [`orientation::gradient_moments`]) → [`segmentation::segmentation_mask`] — foreground blocks;
 //! 4. [`orientation::orientation_field`] — ridge direction and coherence per 8×8 block;
 //! 5. [`frequency::ridge_period`] — ridge period per block;
 //! 6. [`enhancement::enhanced_image`] → [`enhancement::binarized_image`] — oriented Gabor filtering;
-//! 7. [`thinning::skeleton`] — one-pixel ridge skeleton;
+//! 7. [`cleanup::cleaned_ridges`] → [`thinning::skeleton`] — small valley holes filled, then the
+//!    one-pixel ridge skeleton;
 //! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
 //! 9. [`quality::quality_factors`] — image quality 0–100.
 //!
@@ -21,6 +23,7 @@
 //! Gabor stage run on rayon's pool. [`extract_with`] additionally hands stage pictures to a
 //! [`dump::StageSink`] (the CLI's `--dump DIR`).
 
+pub mod cleanup;
 pub mod dump;
 pub mod enhancement;
 pub mod frequency;
@@ -40,7 +43,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 3;
+pub const ALGORITHM_VERSION: u16 = 4;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -92,7 +95,11 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     })?;
     offer(sink, "working-image", || dump::render_plane(&img, 0.0, 255.0));
     let contrast = segmentation::block_contrast(&img);
-    let mask = segmentation::segmentation_mask(&contrast);
+    let norm = normalization::normalized_image(&img);
+    let moments = orientation::gradient_moments(&norm);
+    let coherence = orientation::block_coherence(&moments, params::ORIENT_RADIUS_BLOCKS);
+    let seg_coherence = orientation::block_coherence(&moments, params::SEG_COHERENCE_RADIUS_BLOCKS);
+    let mask = segmentation::segmentation_mask(&contrast, &seg_coherence);
     offer(sink, "segmentation-mask", || dump::render_mask(&img, &mask, BLOCK));
     let foreground = mask.data.iter().filter(|&&m| m).count();
     if foreground < params::MIN_FOREGROUND_BLOCKS {
@@ -106,16 +113,17 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
             ),
         ));
     }
-    let norm = normalization::normalized_image(&img);
     offer(sink, "normalized", || dump::render_plane(&norm, -2.5, 2.5));
-    let field = orientation::orientation_field(&norm, &mask);
+    let field = orientation::orientation_field(&moments, coherence, &mask);
     offer(sink, "orientation", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
     let (period, frequency_validity) = frequency::ridge_period(&norm, &field, &mask);
     let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask);
     offer(sink, "enhanced", || dump::render_plane(&enhanced, -0.6, 0.6));
     let binary = enhancement::binarized_image(&enhanced, &mask);
     offer(sink, "binarized", || dump::render_binary(&binary));
-    let skel = thinning::skeleton(&binary);
+    let ridges = cleanup::cleaned_ridges(&binary);
+    offer(sink, "cleaned", || dump::render_binary(&ridges));
+    let skel = thinning::skeleton(&ridges);
     offer(sink, "skeleton", || dump::render_binary(&skel));
     let found = minutiae::minutiae(&skel, &field, &mask);
     offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));

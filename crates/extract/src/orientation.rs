@@ -24,17 +24,24 @@ impl OrientationField {
     }
 }
 
-/// Gradient-based orientation: Sobel gradients, their covariance summed per block over the
-/// block and its neighbours within `ORIENT_RADIUS_BLOCKS`, the doubled-angle vectors smoothed twice over
-/// `ORIENT_SMOOTH_RADIUS` blocks (foreground only), ridge direction perpendicular to the mean
-/// gradient. Coherence is `|Σ doubled vector| / Σ |gradient|²` before smoothing.
-pub fn orientation_field(norm: &Plane<f32>, mask: &Plane<bool>) -> OrientationField {
+/// Sobel gradient covariance summed per block cell (`Σgx²`, `Σgy²`, `Σgx·gy`): the raw material
+/// of both the orientation field and the coherence used by segmentation. One pass over the pixels.
+pub struct GradientMoments {
+    /// Σ gx² per block.
+    pub xx: Plane<f32>,
+    /// Σ gy² per block.
+    pub yy: Plane<f32>,
+    /// Σ gx·gy per block.
+    pub xy: Plane<f32>,
+}
+
+/// The per-block gradient moments of `norm` on the `BLOCK` grid.
+pub fn gradient_moments(norm: &Plane<f32>) -> GradientMoments {
     let (w, h) = (norm.w, norm.h);
-    let (bw, bh) = (mask.w, mask.h);
-    // Gradient covariance summed per block cell.
-    let mut cxx = Plane::new(bw, bh);
-    let mut cyy = Plane::new(bw, bh);
-    let mut cxy = Plane::new(bw, bh);
+    let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+    let mut xx = Plane::new(bw, bh);
+    let mut yy = Plane::new(bw, bh);
+    let mut xy = Plane::new(bw, bh);
     for y in 1..h.saturating_sub(1) {
         let (up, mid, down) =
             (&norm.data[(y - 1) * w..y * w], &norm.data[y * w..(y + 1) * w], &norm.data[(y + 1) * w..(y + 2) * w]);
@@ -43,24 +50,50 @@ pub fn orientation_field(norm: &Plane<f32>, mask: &Plane<bool>) -> OrientationFi
             let gx = (up[x + 1] + 2.0 * mid[x + 1] + down[x + 1]) - (up[x - 1] + 2.0 * mid[x - 1] + down[x - 1]);
             let gy = (down[x - 1] + 2.0 * down[x] + down[x + 1]) - (up[x - 1] + 2.0 * up[x] + up[x + 1]);
             let i = by * bw + x / BLOCK;
-            cxx.data[i] += gx * gx;
-            cyy.data[i] += gy * gy;
-            cxy.data[i] += gx * gy;
+            xx.data[i] += gx * gx;
+            yy.data[i] += gy * gy;
+            xy.data[i] += gx * gy;
         }
     }
+    GradientMoments { xx, yy, xy }
+}
+
+/// Doubled-angle gradient vector `(Σgx² − Σgy², 2Σgx·gy)` and gradient energy of a block summed
+/// over its neighbours within `radius` blocks.
+fn windowed(m: &GradientMoments, bx: usize, by: usize, radius: usize) -> (f32, f32, f32) {
+    let sxx = neighbourhood_sum(&m.xx, bx, by, radius);
+    let syy = neighbourhood_sum(&m.yy, bx, by, radius);
+    let sxy = neighbourhood_sum(&m.xy, bx, by, radius);
+    (sxx - syy, 2.0 * sxy, sxx + syy)
+}
+
+/// Coherence per block, 0..1: `|Σ doubled vector| / Σ |gradient|²` over the block and its
+/// neighbours within `radius` blocks (1 = perfectly parallel ridges, ~0 = isotropic texture such
+/// as sensor noise or smudge; a larger window averages pixel noise out of the estimate).
+pub fn block_coherence(m: &GradientMoments, radius: usize) -> Plane<f32> {
+    let mut coherence = Plane::new(m.xx.w, m.xx.h);
+    for by in 0..m.xx.h {
+        for bx in 0..m.xx.w {
+            let (a, b, energy) = windowed(m, bx, by, radius);
+            *coherence.at_mut(bx, by) = if energy > 1e-6 { (a * a + b * b).sqrt() / energy } else { 0.0 };
+        }
+    }
+    coherence
+}
+
+/// Gradient-based orientation: the block gradient covariance summed over the block and its
+/// neighbours within `ORIENT_RADIUS_BLOCKS`, the doubled-angle vectors smoothed twice over
+/// `ORIENT_SMOOTH_RADIUS` blocks (foreground only), ridge direction perpendicular to the mean
+/// gradient. `coherence` is [`block_coherence`] with radius `ORIENT_RADIUS_BLOCKS` (before smoothing).
+pub fn orientation_field(m: &GradientMoments, coherence: Plane<f32>, mask: &Plane<bool>) -> OrientationField {
+    let (bw, bh) = (mask.w, mask.h);
     let mut vx = Plane::new(bw, bh);
     let mut vy = Plane::new(bw, bh);
-    let mut coherence = Plane::new(bw, bh);
     for by in 0..bh {
         for bx in 0..bw {
-            let sxx = neighbourhood_sum(&cxx, bx, by, ORIENT_RADIUS_BLOCKS);
-            let syy = neighbourhood_sum(&cyy, bx, by, ORIENT_RADIUS_BLOCKS);
-            let sxy = neighbourhood_sum(&cxy, bx, by, ORIENT_RADIUS_BLOCKS);
-            let (a, b) = (sxx - syy, 2.0 * sxy);
+            let (a, b, _) = windowed(m, bx, by, ORIENT_RADIUS_BLOCKS);
             *vx.at_mut(bx, by) = a;
             *vy.at_mut(bx, by) = b;
-            let energy = sxx + syy;
-            *coherence.at_mut(bx, by) = if energy > 1e-6 { (a * a + b * b).sqrt() / energy } else { 0.0 };
         }
     }
     let weight = if mask.data.iter().any(|&m| m) { Some(mask) } else { None };
@@ -102,7 +135,8 @@ mod tests {
         let mask = Plane::filled(12, 12, true);
         for deg in [0.0f32, 30.0, 45.0, 90.0, 135.0, 170.0] {
             let theta = deg.to_radians();
-            let f = orientation_field(&stripes(theta, 9.0), &mask);
+            let m = gradient_moments(&stripes(theta, 9.0));
+            let f = orientation_field(&m, block_coherence(&m, ORIENT_RADIUS_BLOCKS), &mask);
             let got = f.angle.at(6, 6);
             assert!(angle_diff(got, theta) < 2f32.to_radians(), "{deg}°: got {}°", got.to_degrees());
             assert!(f.coherence.at(6, 6) > 0.9);

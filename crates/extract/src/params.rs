@@ -16,6 +16,15 @@ pub const STAT_RADIUS_BLOCKS: usize = 1;
 pub const SEG_RELATIVE_CONTRAST: f32 = 0.30;
 /// …and at least this absolute standard deviation (grey levels), so blank images stay empty.
 pub const SEG_MIN_CONTRAST: f32 = 4.0;
+/// …and an orientation coherence of at least this over [`SEG_COHERENCE_RADIUS_BLOCKS`]: ridges are
+/// an oriented texture, while sensor noise, dust, latent residue and the speckle of a capacitive
+/// sensor's background have contrast but no dominant direction. Low-coherence areas inside the
+/// finger (cores, deltas) come back through the majority vote and hole filling.
+pub const SEG_MIN_COHERENCE: f32 = 0.15;
+/// Radius in blocks of the coherence window for segmentation (2 = 40×40 px): wider than the
+/// orientation window, so that the pixel noise of dry or faint prints averages out while
+/// isotropic texture stays incoherent.
+pub const SEG_COHERENCE_RADIUS_BLOCKS: usize = 2;
 /// Radius (blocks) of the majority vote that smooths the foreground mask.
 pub const SEG_VOTE_RADIUS: usize = 2;
 /// Fraction of neighbours that must be foreground in the vote.
@@ -52,6 +61,12 @@ pub const GABOR_SIGMA_ALONG: f32 = 0.55;
 /// Kernel radius in px (kernel side = 2·radius + 1).
 pub const GABOR_RADIUS: usize = 6;
 
+/// Valley components (background between ridges) smaller than this many px are filled before
+/// thinning: pores and the short pieces of a thin valley broken by ink or pressure, which would
+/// thin to small loops, i.e. pairs of false bifurcations (~ 0.12 mm², half a ridge period squared
+/// at the typical 9 px period; real enclosures/lakes are two periods long or more).
+pub const MIN_VALLEY_AREA: usize = 40;
+
 /// Blocks searched around a minutia for the nearest background block (5 = 40 px).
 pub const BORDER_SEARCH_BLOCKS: usize = 5;
 /// Minutiae closer than this to the foreground border are dropped (px).
@@ -84,7 +99,7 @@ pub const CLUSTER_MAX: usize = 2;
 /// (dropping them at 0.25 cost ~1 point of 8-set mean EER).
 pub const MIN_COHERENCE: f32 = 0.05;
 /// Most minutiae kept per template (best by quality).
-pub const MAX_MINUTIAE: usize = 80;
+pub const MAX_MINUTIAE: usize = 100;
 
 /// Image quality: foreground area (px at 500 dpi) that counts as a full-size contact.
 pub const QUALITY_FULL_AREA: f32 = 60_000.0;

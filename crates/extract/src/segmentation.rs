@@ -21,13 +21,17 @@ pub fn block_contrast(img: &Plane<f32>) -> Plane<f32> {
 }
 
 /// The foreground mask on the block grid: blocks with enough contrast (relative to the image's
-/// 90th-percentile block and in absolute terms), smoothed by a majority vote, holes filled.
-pub fn segmentation_mask(contrast: &Plane<f32>) -> Plane<bool> {
+/// 90th-percentile block and in absolute terms) *and* an oriented texture (coherence at least
+/// [`SEG_MIN_COHERENCE`]: ridges are oriented, sensor noise, dust and latent smudge are not), smoothed
+/// by a majority vote, holes filled (so low-coherence cores and deltas inside the finger stay in).
+/// `coherence` is on the same block grid ([`crate::orientation::block_coherence`]).
+pub fn segmentation_mask(contrast: &Plane<f32>, coherence: &Plane<f32>) -> Plane<bool> {
     let mut sorted: Vec<f32> = contrast.data.clone();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let p90 = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
     let threshold = (p90 * SEG_RELATIVE_CONTRAST).max(SEG_MIN_CONTRAST);
-    let raw = Plane { w: contrast.w, h: contrast.h, data: contrast.data.iter().map(|&c| c > threshold).collect() };
+    let data = contrast.data.iter().zip(&coherence.data).map(|(&c, &k)| c > threshold && k >= SEG_MIN_COHERENCE);
+    let raw = Plane { w: contrast.w, h: contrast.h, data: data.collect() };
     let voted = majority_vote(&raw);
     fill_holes(&voted)
 }
@@ -114,15 +118,38 @@ mod tests {
                 *img.at_mut(x, y) = if (x / 4) % 2 == 0 { 40.0 } else { 220.0 };
             }
         }
-        let m = segmentation_mask(&block_contrast(&img));
+        let m = segmentation_mask(&block_contrast(&img), &Plane::filled(12, 12, 1.0));
         assert!(m.at(6, 6), "centre block must be foreground");
         assert!(!m.at(0, 0) && !m.at(11, 11), "flat corners must be background");
     }
 
     #[test]
+    fn contrasted_but_isotropic_texture_is_not_foreground() {
+        // Stripes on the left half, salt-and-pepper noise of the same contrast on the right.
+        let mut img = Plane::filled(128, 96, 128.0f32);
+        let mut s = 0x9e37_79b9u32;
+        for y in 0..96 {
+            for x in 0..128 {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                let stripe = (x / 4) % 2 == 0;
+                let noise = s % 2 == 0;
+                *img.at_mut(x, y) = if (x < 64 && stripe) || (x >= 64 && noise) { 40.0 } else { 220.0 };
+            }
+        }
+        let norm = crate::normalization::normalized_image(&img);
+        let moments = crate::orientation::gradient_moments(&norm);
+        let coherence = crate::orientation::block_coherence(&moments, SEG_COHERENCE_RADIUS_BLOCKS);
+        let m = segmentation_mask(&block_contrast(&img), &coherence);
+        assert!(m.at(3, 6), "striped side is foreground");
+        assert!(!m.at(13, 6), "noisy side is background");
+    }
+
+    #[test]
     fn blank_image_has_no_foreground() {
         let img = Plane::filled(64, 64, 200.0f32);
-        assert!(segmentation_mask(&block_contrast(&img)).data.iter().all(|&v| !v));
+        assert!(segmentation_mask(&block_contrast(&img), &Plane::filled(8, 8, 1.0)).data.iter().all(|&v| !v));
     }
 
     #[test]
