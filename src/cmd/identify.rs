@@ -180,6 +180,10 @@ pub struct BenchArgs {
     /// gallery's default cascade).
     #[arg(long)]
     rescore_fraction: Option<f64>,
+    /// Cascade: subjects per result completed after the lead-view pass (0 = every view of every
+    /// shortlisted subject; default: the gallery's default cascade).
+    #[arg(long)]
+    all_views_per_result: Option<usize>,
 }
 
 /// Runs `ridgegate bench identify`.
@@ -205,6 +209,7 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
     if !args.exhaustive {
         cascade.shortlist_fraction = args.shortlist_fraction.unwrap_or(cascade.shortlist_fraction);
         cascade.rescore_fraction = args.rescore_fraction.unwrap_or(cascade.rescore_fraction);
+        cascade.all_views_per_result = args.all_views_per_result.unwrap_or(cascade.all_views_per_result);
     }
     println!("cascade: {cascade:?}");
     let gallery = Gallery::with_cascade(cascade);
@@ -264,6 +269,7 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
         total.prefiltered += stats.prefiltered;
         total.rescored += stats.rescored;
         total.shortlisted += stats.shortlisted;
+        total.completed += stats.completed;
         total.compared += stats.compared;
         total.prefilter_time += stats.prefilter_time;
         total.full_time += stats.full_time;
@@ -285,10 +291,11 @@ fn bench_in_pool(args: &BenchArgs, threads: usize) -> anyhow::Result<()> {
     );
     println!(
         "  per identify: {:.0} templates prefiltered (stage 1), {:.0} rescored (stage 2), {:.0} subjects shortlisted, \
-         {:.0} full comparisons",
+         {:.0} completed (every view compared), {:.0} full comparisons",
         total.prefiltered as f64 / p,
         total.rescored as f64 / p,
         total.shortlisted as f64 / p,
+        total.completed as f64 / p,
         total.compared as f64 / p
     );
     let per_core = |count: usize| count as f64 / busy / threads as f64;

@@ -28,8 +28,8 @@ mod shard;
 use crate::fusion::finger_score;
 use crate::{Candidate, Probe};
 use params::{
-    EXHAUSTIVE_UP_TO, MAX_VIEWS, RESCORE_FRACTION, RESCORE_PER_SHORTLISTED, SHARDS, SHORTLIST_FRACTION,
-    SHORTLIST_PER_RESULT,
+    ALL_VIEWS_PER_RESULT, EXHAUSTIVE_UP_TO, MAX_VIEWS, RESCORE_FRACTION, RESCORE_PER_SHORTLISTED, SHARDS,
+    SHORTLIST_FRACTION, SHORTLIST_PER_RESULT,
 };
 use prefilter::ProbeMap;
 use rayon::prelude::*;
@@ -61,6 +61,14 @@ pub struct Cascade {
     pub rescore_fraction: f64,
     /// …and at least this many per subject finally shortlisted.
     pub rescore_per_shortlisted: usize,
+    /// Lead-view pass: `0` compares every view of every shortlisted subject. Otherwise the full
+    /// matcher first compares only each shortlisted subject's *lead view* (its template with the
+    /// best prefilter score), then every other view of the `all_views_per_result · max_results`
+    /// subjects with the best lead scores and of every subject whose lead score reaches the
+    /// search's chance level (`10·log10(templates prefiltered)`: one impostor comparison that
+    /// high is expected in the whole search). Only those subjects, all their views compared, are
+    /// ranked, so every returned score is the subject's exact score.
+    pub all_views_per_result: usize,
 }
 
 impl Cascade {
@@ -71,6 +79,7 @@ impl Cascade {
         per_result: 0,
         rescore_fraction: 1.0,
         rescore_per_shortlisted: 0,
+        all_views_per_result: 0,
     };
 
     /// Number of subjects compared fully out of `candidates`, for `max_results` results.
@@ -98,6 +107,7 @@ impl Default for Cascade {
             per_result: SHORTLIST_PER_RESULT,
             rescore_fraction: RESCORE_FRACTION,
             rescore_per_shortlisted: RESCORE_PER_SHORTLISTED,
+            all_views_per_result: ALL_VIEWS_PER_RESULT,
         }
     }
 }
@@ -115,6 +125,9 @@ pub struct SearchStats {
     pub rescored: usize,
     /// Subjects handed to the full matcher.
     pub shortlisted: usize,
+    /// Shortlisted subjects whose every view (in the finger filter) was compared and which were
+    /// ranked (all of them unless the cascade's lead-view pass is on).
+    pub completed: usize,
     /// Full 1:1 comparisons ([`crate::Probe::compare`]) made.
     pub compared: usize,
 }
@@ -322,8 +335,35 @@ impl Gallery {
         stats.shortlisted = shortlist.len();
         let t1 = std::time::Instant::now();
         let probe_index = Probe::new(probe);
-        let scored = full_scores(&guards, &probe_index, &shortlist, mask);
-        stats.compared = scored.len();
+        let leads: Vec<(SubjectRef, u32)> = shortlist.iter().filter_map(|&(s, lead)| Some((s, lead?))).collect();
+        let scored = if cascade.all_views_per_result == 0 || leads.len() < shortlist.len() {
+            let subjects: Vec<SubjectRef> = shortlist.iter().map(|&(s, _)| s).collect();
+            let scored = full_scores(&guards, &probe_index, &all_views(&guards, &subjects, mask, &[]));
+            stats.compared = scored.len();
+            scored
+        } else {
+            // Lead views first, then every other view of the subjects worth completing.
+            let mut lead_scores = full_scores(&guards, &probe_index, &leads);
+            lead_scores.sort_unstable_by(|a, b| b.3.0.total_cmp(&a.3.0).then(a.0.cmp(&b.0)));
+            let chance = 10.0 * (stats.prefiltered.max(1) as f32).log10();
+            let best = cascade.all_views_per_result.saturating_mul(filter.max_results);
+            let complete: Vec<Scored> = lead_scores
+                .iter()
+                .enumerate()
+                .filter(|&(i, row)| i < best || row.3.0 >= chance)
+                .map(|(_, row)| *row)
+                .collect();
+            let subjects: Vec<SubjectRef> = complete.iter().map(|row| row.0).collect();
+            let rest = all_views(&guards, &subjects, mask, &leads);
+            let mut scored = full_scores(&guards, &probe_index, &rest);
+            stats.compared = leads.len() + scored.len();
+            scored.extend(complete);
+            scored
+        };
+        let mut ranked: Vec<SubjectRef> = scored.iter().map(|row| row.0).collect();
+        ranked.sort_unstable();
+        ranked.dedup();
+        stats.completed = ranked.len();
         let hits = rank(&guards, scored, filter);
         (stats.prefilter_time, stats.full_time) = (t1 - t0, t1.elapsed());
         (hits, stats)
@@ -346,14 +386,14 @@ fn shortlist(
     filter: &Filter<'_>,
     mask: u16,
     stats: &mut SearchStats,
-) -> Vec<SubjectRef> {
+) -> Vec<(SubjectRef, Option<u32>)> {
     let in_mask = |sh: &Shard, r: u32| mask & (1 << sh.rec_finger[r as usize]) != 0;
     let (stage1, keep) = match filter.subjects {
         Some(_) => {
             let listed = candidate_subjects(guards, filter.subjects, mask);
             let keep = cascade.shortlist(listed.len(), filter.max_results);
             if keep >= listed.len() {
-                return listed;
+                return listed.into_iter().map(|s| (s, None)).collect();
             }
             let map = ProbeMap::new(probe);
             let records: Vec<RecordRef> = listed
@@ -376,7 +416,7 @@ fn shortlist(
             let total: usize = guards.iter().map(|g| g.subject_count()).sum();
             let keep = cascade.shortlist(total, filter.max_results);
             if keep >= total {
-                return candidate_subjects(guards, None, mask);
+                return candidate_subjects(guards, None, mask).into_iter().map(|s| (s, None)).collect();
             }
             let templates: usize = guards.iter().map(|g| g.live).sum();
             let rescore = cascade.rescore(templates, keep);
@@ -392,19 +432,20 @@ fn shortlist(
     let (map, records) = stage1;
     stats.rescored = records.len();
     // Stage 2 on stage 1's best; a subject's score is its best template's.
-    let mut by_subject: Vec<(u32, SubjectRef)> = records
+    // (score, (subject, record)); the record is the subject's lead view.
+    let mut by_subject: Vec<(u32, (SubjectRef, u32))> = records
         .par_iter()
         .with_min_len(64)
         .map(|&(_, (k, r))| {
             let sh = &guards[k as usize];
             let score = map.rotation_score(sh.features.codes(r as usize), sh.features.headings(r as usize));
-            (score, (k, sh.rec_subject[r as usize]))
+            (score, ((k, sh.rec_subject[r as usize]), r))
         })
         .collect();
-    by_subject.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
-    by_subject.dedup_by_key(|e| e.1);
+    by_subject.sort_unstable_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)).then(a.1.1.cmp(&b.1.1)));
+    by_subject.dedup_by_key(|e| e.1.0);
     best_of(&mut by_subject, keep);
-    by_subject.into_iter().map(|(_, s)| s).collect()
+    by_subject.into_iter().map(|(_, (s, r))| (s, Some(r))).collect()
 }
 
 fn read(s: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
@@ -508,14 +549,16 @@ fn candidate_subjects(guards: &[RwLockReadGuard<'_, Shard>], subjects: Option<&[
 /// One full comparison's result: (subject, finger code, view, score).
 type Scored = (SubjectRef, u8, u8, Score);
 
-/// Full matcher over every record (in `mask`) of the given subjects, in parallel.
-fn full_scores(
+/// Every record (in `mask`) of the given subjects, except the `done` (subject, record) pairs.
+fn all_views(
     guards: &[RwLockReadGuard<'_, Shard>],
-    probe: &Probe,
     subjects: &[SubjectRef],
     mask: u16,
-) -> Vec<Scored> {
-    let tasks: Vec<(SubjectRef, u32)> = subjects
+    done: &[(SubjectRef, u32)],
+) -> Vec<(SubjectRef, u32)> {
+    let mut done = done.to_vec();
+    done.sort_unstable();
+    subjects
         .iter()
         .flat_map(|&(k, slot)| {
             let sh = &guards[k as usize];
@@ -525,7 +568,12 @@ fn full_scores(
                 .filter(move |&&r| mask & (1 << sh.rec_finger[r as usize]) != 0)
                 .map(move |&r| ((k, slot), r))
         })
-        .collect();
+        .filter(|task| done.binary_search(task).is_err())
+        .collect()
+}
+
+/// Full matcher over the given (subject, record) pairs, in parallel.
+fn full_scores(guards: &[RwLockReadGuard<'_, Shard>], probe: &Probe, tasks: &[(SubjectRef, u32)]) -> Vec<Scored> {
     tasks
         .par_iter()
         .with_min_len(8)

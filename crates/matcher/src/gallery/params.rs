@@ -33,6 +33,13 @@ pub const SHORTLIST_PER_RESULT: usize = 8;
 pub const RESCORE_FRACTION: f64 = 0.10;
 /// …and at least this many templates per subject finally shortlisted.
 pub const RESCORE_PER_SHORTLISTED: usize = 8;
+/// Cascade default: the full matcher compares every shortlisted subject's lead view (best
+/// prefilter score) first, then every other view of this many subjects per requested result (the
+/// best by lead score) and of those whose lead score reaches the search's chance level (see
+/// [`Cascade::all_views_per_result`](super::Cascade)). 2 × 10 results of 4-view subjects: ~60
+/// further comparisons instead of 3 per shortlisted subject. Twice the results, so that a subject
+/// whose lead view is not its best view can still overtake into the top `max_results`.
+pub const ALL_VIEWS_PER_RESULT: usize = 2;
 
 /// Prefilter: minutiae used per template (best by quality).
 pub const PREFILTER_POINTS: usize = 64;

@@ -214,6 +214,7 @@ fn cascade_keeps_strong_hits_and_counts_its_work() {
         per_result: 1,
         rescore_fraction: 0.25,
         rescore_per_shortlisted: 2,
+        all_views_per_result: 0,
     };
     let g = Gallery::with_cascade(cascade);
     let exhaustive = Gallery::with_cascade(Cascade::EXHAUSTIVE);
@@ -277,4 +278,46 @@ fn memory_per_template_is_small() {
     let per = g.memory_bytes() as f64 / g.len() as f64;
     // 40-minutia templates: 12 B per minutia + 2 B per prefilter edge + columns and ids.
     assert!(per < 2048.0, "{per} bytes per template");
+}
+
+#[test]
+fn lead_view_pass_returns_exact_scores_and_compares_less() {
+    // 150 subjects × 2 fingers × 4 views; 20 % shortlisted, then lead views first.
+    let lead = Cascade {
+        exhaustive_up_to: 50,
+        shortlist_fraction: 0.2,
+        per_result: 1,
+        rescore_fraction: 0.5,
+        rescore_per_shortlisted: 2,
+        all_views_per_result: 2,
+    };
+    let g = Gallery::with_cascade(lead);
+    for s in 0..150u64 {
+        for (fi, &f) in F.iter().enumerate().take(2) {
+            g.insert(&format!("S{s:04}"), f, &views(s * 10 + fi as u64, 4));
+        }
+    }
+    let every_view = Cascade { all_views_per_result: 0, ..lead };
+    for s in [8u64, 64, 149] {
+        let probe = impression(&master(s * 10, 40), 300 + s);
+        let filter = Filter { max_results: 5, ..Filter::default() };
+        let (hits, stats) = g.identify_with_stats(&probe, &filter);
+        let (all, all_stats) = g.identify_with_cascade(&probe, &filter, &every_view);
+        let (exact, _) = g.identify_with_cascade(&probe, &filter, &Cascade::EXHAUSTIVE);
+        assert_eq!(stats.shortlisted, 30);
+        assert_eq!(all_stats.compared, 30 * 8);
+        assert_eq!(all_stats.completed, 30);
+        // Leads (30), then the other 7 views of at least the 2 × 5 best subjects.
+        assert!(stats.completed >= 10 && stats.completed < 30, "{stats:?}");
+        assert_eq!(stats.compared, 30 + 7 * stats.completed);
+        // The mate first, as exhaustively; every returned score is the subject's exact score.
+        assert_eq!((&hits[0], &all[0]), (&exact[0], &exact[0]));
+        assert_eq!(hits[0].subject, format!("S{s:04}"));
+        let exact_all =
+            g.identify_with_cascade(&probe, &Filter { max_results: 1000, ..filter }, &Cascade::EXHAUSTIVE).0;
+        for h in &hits {
+            assert!(exact_all.contains(h), "{h:?}");
+        }
+        assert_eq!(hits.len(), 5);
+    }
 }
