@@ -43,7 +43,9 @@ pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, Search
 
 use params::*;
 use ridgegate_core::{Score, Template};
-use search::{SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells, occupancy_overlap};
+use search::{
+    SearchTemplate, angle_delta, angle_distance, cylinder_similarity, disc_cells, occupancy_overlap, table_index,
+};
 use std::sync::LazyLock;
 
 /// Candidate-side search data of one template. Build once, compare many times. `Send + Sync`.
@@ -291,7 +293,7 @@ fn relaxed_score(
         let (a0, b0) = (p.points[it as usize], c.points[jt as usize]);
         for k in t + 1..n {
             let d2 = angle_delta(rot[t].0, rot[k].0).abs();
-            let r2 = tables.direction[((d2 / std::f32::consts::PI * ANGLE_TABLE as f32) as usize).min(ANGLE_TABLE)];
+            let r2 = tables.direction[table_index(d2 / std::f32::consts::PI * ANGLE_TABLE as f32).min(ANGLE_TABLE)];
             if r2 < MIN_COMPATIBILITY {
                 continue;
             }
@@ -300,7 +302,7 @@ fn relaxed_score(
             let (ax, ay) = (a1.x - a0.x, a1.y - a0.y);
             let (bx, by) = (b1.x - b0.x, b1.y - b0.y);
             let (la, lb) = ((ax * ax + ay * ay).sqrt(), (bx * bx + by * by).sqrt());
-            let d1 = ((la - lb).abs() * DIST_STEPS_PER_PX) as usize;
+            let d1 = table_index((la - lb).abs() * DIST_STEPS_PER_PX);
             let base = tables.distance[d1.min(DIST_TABLE - 1)] * r2;
             if base < MIN_COMPATIBILITY {
                 continue;
@@ -310,7 +312,7 @@ fn relaxed_score(
             let (dot, crs) = (ax * bx + ay * by, ax * by - ay * bx);
             let radial = |co: f32, s: f32| -> f32 {
                 let cosine = if l > 1e-3 { (co * dot - s * crs) / l } else { 1.0 };
-                let idx = ((cosine.clamp(-1.0, 1.0) + 1.0) * 0.5 * COS_TABLE as f32) as usize;
+                let idx = table_index((cosine.clamp(-1.0, 1.0) + 1.0) * 0.5 * COS_TABLE as f32);
                 tables.radial_cos[idx.min(COS_TABLE)]
             };
             let (tk, kt) = (base * radial(rot[t].1, rot[t].2), base * radial(rot[k].1, rot[k].2));

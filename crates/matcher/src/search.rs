@@ -98,6 +98,14 @@ pub(crate) fn angle_delta(a: f32, b: f32) -> f32 {
     if d >= PI { d - TAU } else { d }
 }
 
+/// `x as usize` for a table position `0 ≤ x < 2^31` (then the same value): converted through
+/// `i32`, one instruction on baseline x86-64, where `f32 → usize` takes a sequence of them.
+#[inline(always)]
+pub(crate) fn table_index(x: f32) -> usize {
+    debug_assert!((0.0..2_147_483_648.0).contains(&x), "table position {x} out of range");
+    x as i32 as usize
+}
+
 /// Absolute angular difference in `[0, π]` of two angles in `[0, 2π)` (no division: hot loop).
 #[inline]
 pub(crate) fn angle_distance(a: f32, b: f32) -> f32 {
@@ -109,25 +117,29 @@ pub(crate) fn angle_distance(a: f32, b: f32) -> f32 {
 struct Geometry {
     /// Cell centre coordinate along one axis, by cell index.
     axis: [f32; SPATIAL_CELLS],
-    centre: Vec<(f32, f32)>,
-    in_disc: Vec<bool>,
+    /// The cells whose centre lies in the disc: (cell index, centre u, centre v).
+    disc: Vec<(usize, f32, f32)>,
+    /// The same cells as a bit mask.
+    disc_mask: [u64; LAYER_WORDS],
     disc_cells: usize,
 }
 
 static GEOMETRY: LazyLock<Geometry> = LazyLock::new(|| {
     let half = SPATIAL_CELLS as f32 / 2.0;
-    let mut centre = Vec::with_capacity(CELLS);
-    let mut in_disc = Vec::with_capacity(CELLS);
+    let axis: [f32; SPATIAL_CELLS] = std::array::from_fn(|i| (i as f32 + 0.5 - half) * CELL_SIDE);
+    let mut disc = Vec::with_capacity(CELLS);
+    let mut disc_mask = [0u64; LAYER_WORDS];
     for j in 0..SPATIAL_CELLS {
         for i in 0..SPATIAL_CELLS {
-            let (u, v) = ((i as f32 + 0.5 - half) * CELL_SIDE, (j as f32 + 0.5 - half) * CELL_SIDE);
-            centre.push((u, v));
-            in_disc.push(u.hypot(v) <= CYLINDER_RADIUS);
+            let (u, v, cell) = (axis[i], axis[j], j * SPATIAL_CELLS + i);
+            if u.hypot(v) <= CYLINDER_RADIUS {
+                disc.push((cell, u, v));
+                disc_mask[cell / 64] |= 1u64 << (cell % 64);
+            }
         }
     }
-    let disc_cells = in_disc.iter().filter(|&&d| d).count();
-    let axis = std::array::from_fn(|i| (i as f32 + 0.5 - half) * CELL_SIDE);
-    Geometry { axis, centre, in_disc, disc_cells }
+    let disc_cells = disc.len();
+    Geometry { axis, disc, disc_mask, disc_cells }
 });
 
 /// Cells of a cylinder's disc (the denominator of the validity fractions).
@@ -278,8 +290,6 @@ const MAX_TESTED_EDGES: usize = 16;
 
 /// The validity test of the cells of one cylinder: [`Hull::near`], or the part of it that can fail.
 enum HullTest<'a> {
-    /// Every cell is valid.
-    All,
     /// The edges (first `n` entries) that some cell may lie beyond.
     Edges([(f32, f32, f32); MAX_TESTED_EDGES], usize),
     /// The full test.
@@ -291,7 +301,6 @@ impl HullTest<'_> {
     #[inline]
     fn passes(&self, x: f32, y: f32, margin: f32) -> bool {
         match self {
-            HullTest::All => true,
             HullTest::Edges(e, n) => e[..*n].iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin),
             HullTest::Full(h) => h.near(x, y, margin),
         }
@@ -364,20 +373,23 @@ fn build_cylinder(
     let (sin, cos) = m.dir.sin_cos();
     // Validity mask.
     words.iter_mut().for_each(|w| *w = 0);
-    let mut valid = 0usize;
-    let all_valid = hull.disc_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);
-    // Only the hull edges that some cell of the disc could lie beyond are tested per cell.
-    let near = if all_valid { HullTest::All } else { hull.edges_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN) };
-    for (cell, &(u, v)) in g.centre.iter().enumerate() {
-        if !g.in_disc[cell] {
-            continue;
+    let valid = if hull.disc_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN) {
+        // The whole disc is near the hull (typical away from the impression's border).
+        words[..LAYER_WORDS].copy_from_slice(&g.disc_mask);
+        g.disc_cells
+    } else {
+        // Only the hull edges that some cell of the disc could lie beyond are tested per cell.
+        let near = hull.edges_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);
+        let mut valid = 0usize;
+        for &(cell, u, v) in &g.disc {
+            let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
+            if near.passes(x, y, HULL_MARGIN) {
+                words[cell / 64] |= 1u64 << (cell % 64);
+                valid += 1;
+            }
         }
-        let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
-        if near.passes(x, y, HULL_MARGIN) {
-            words[cell / 64] |= 1u64 << (cell % 64);
-            valid += 1;
-        }
-    }
+        valid
+    };
     if (valid as f32) < MIN_VALID_CELLS * g.disc_cells as f32 {
         return false;
     }
@@ -385,7 +397,7 @@ fn build_cylinder(
     // the cells whose centre lies within 3σS of it along each axis.
     values.iter_mut().for_each(|v| *v = [0.0; LANES]);
     let gauss = &*SPATIAL_GAUSS;
-    let gauss_at = |t: f32| gauss[((t.abs() * GAUSS_STEPS_PER_PX) as usize).min(gauss.len() - 1)];
+    let gauss_at = |t: f32| gauss[table_index(t.abs() * GAUSS_STEPS_PER_PX).min(gauss.len() - 1)];
     let dirw = &*DIRECTION_WEIGHTS;
     let mut neighbours = 0usize;
     for (t, q) in all.iter().enumerate() {
@@ -399,7 +411,7 @@ fn build_cylinder(
         neighbours += 1;
         let (u, v) = (cos * dx + sin * dy, -sin * dx + cos * dy);
         let d = angle_delta(q.dir, m.dir);
-        let step = (((d + PI) / TAU * DIRECTION_STEPS as f32) as usize).min(DIRECTION_STEPS - 1);
+        let step = table_index((d + PI) / TAU * DIRECTION_STEPS as f32).min(DIRECTION_STEPS - 1);
         let w = &dirw[step];
         let (Some((i0, i1)), Some((j0, j1))) = (cell_span(u), cell_span(v)) else { continue };
         let mut gx = [0f32; SPATIAL_CELLS];
