@@ -20,6 +20,21 @@
 //!
 //! `Gallery` is `Send + Sync`: share it in an `Arc`; reads run concurrently with each other,
 //! inserts and removals wait only for identifications that are running.
+//!
+//! ## Search and exactness
+//! Searches over at most [`Cascade::exhaustive_up_to`] candidate subjects (1024 by default: exam
+//! hall rosters, small galleries), and any search with [`Cascade::EXHAUSTIVE`], compare every
+//! candidate view with the full matcher: the answer *is* the exhaustive ranking
+//! (`tests/identify_fvc.rs`: top-10 identical for 640/640 real FVC probes). Larger searches run
+//! the cascade: prefilter stage 1 over every template, stage 2 over stage 1's best, the full
+//! matcher on the shortlisted subjects' lead views, then on every view of the subjects worth
+//! completing (see [`Cascade`]). Every score it returns is the subject's exact score, but it is
+//! **not** the exhaustive ranking: subjects the prefilter ranks low are never compared. What it
+//! keeps is measured by `ridgegate bench identify --verify` (synthetic galleries, genuine
+//! probes): the mate whenever the exhaustive search returns it, and every exhaustive top-10 hit
+//! scoring at least the gallery's chance level + 10 (chance level `10·log10(templates)`: one
+//! impostor comparison that high is expected per search). Below that level the exhaustive top-10
+//! is impostors at chance scores, which the cascade does not reproduce (about 1 in 9 of them).
 
 pub mod params;
 mod prefilter;
@@ -304,9 +319,11 @@ impl Gallery {
     /// Compares `probe` with the gallery and returns up to `filter.max_results` subjects scoring at
     /// least `filter.min_score`, best first (ties by subject id). Thread-safe; uses the rayon pool.
     ///
-    /// Cost: a prefilter scan of every candidate template (~0.1–0.3 µs each, see
-    /// `benches/identify.rs`), then full comparisons (~10–30 µs each) with every view of the
-    /// shortlisted subjects (see [`Cascade`]); both stages run on the rayon pool.
+    /// Cost: a prefilter scan of every candidate template (~0.2–0.5 µs each, see
+    /// `benches/identify.rs`), stage 2 on a tenth of them, then full comparisons (~50–100 µs each
+    /// including the candidate's search form) with the shortlisted subjects' lead views and every
+    /// view of a few (see [`Cascade`]); all stages run on the rayon pool. Searches within
+    /// [`Cascade::exhaustive_up_to`] subjects compare every view instead (exact).
     pub fn identify(&self, probe: &Template, filter: &Filter<'_>) -> Vec<Hit> {
         self.identify_with_stats(probe, filter).0
     }

@@ -20,11 +20,12 @@ pub const COMPACT_MIN_DEAD: usize = 256;
 /// so exact rank-1/top-10 at that size needs the whole gallery; it costs ~0.1 s per 1000 subjects.
 pub const EXHAUSTIVE_UP_TO: usize = 1024;
 /// Cascade default: larger searches compare fully this fraction of the subjects, the best by
-/// prefilter score… The full matcher costs ~100 µs per comparison, so this fraction sets the
-/// speed: 0.5 % of 250k subjects × 4 views = 5000 comparisons ≈ 1.4 CPU-s measured. On FVC with
-/// the first (edge-hash) matcher, stage 2 put every hit ≥ 40 within its best 2.7 % (17 of 639);
-/// the MCC matcher also scores weak genuine matches 40–70 that the prefilter ranks low (see
-/// `tests/identify_fvc.rs`), so larger galleries can miss such hits.
+/// prefilter score… It sets the full stage's cost, which grows with the gallery: 0.5 % of 250k
+/// subjects = 1250 lead-view comparisons per search at 10⁶ templates. On FVC with the first
+/// (edge-hash) matcher, stage 2 put every hit ≥ 40 within its best 2.7 % (17 of 639); the MCC
+/// matcher also scores weak matches 40–70 that the prefilter ranks low (`tests/identify_fvc.rs`;
+/// on synthetic galleries these are impostors at the gallery's chance level, see
+/// `ridgegate bench identify --verify`), so larger galleries can miss such hits.
 pub const SHORTLIST_FRACTION: f64 = 0.005;
 /// …and at least this many subjects per requested result.
 pub const SHORTLIST_PER_RESULT: usize = 8;
