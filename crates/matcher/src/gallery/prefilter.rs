@@ -9,10 +9,10 @@
 //!
 //! A gallery template stores only these 3 bytes per edge (contiguous per shard).
 //!
-//! * **Stage 1, bag of edges** ([`ProbeMap::bag_score`]): the probe sets, in a bitmap over all codes,
-//!   the cell of each of its edges and the nearest neighbouring cell in every dimension, so a
-//!   candidate edge within about half a cell of a probe edge hits. Score = fraction of the
-//!   candidate's codes that hit: one bit test per edge, integer only; the 5 KB bitmap stays in L1.
+//! * **Stage 1, bag of edges** ([`ProbeMap::bag_score`]): the probe marks, in a byte map over all
+//!   codes, the cell of each of its edges and the nearest neighbouring cell in every dimension, so
+//!   a candidate edge within about half a cell of a probe edge hits. Score = fraction of the
+//!   candidate's codes that hit: one byte load per edge, integer only.
 //! * **Stage 2, rotation consensus** ([`ProbeMap::rotation_score`]): for each hitting edge, the
 //!   heading differences to the probe edges of that cell vote for a rotation of the finger; the
 //!   score is the best rotation's votes (±1 bin), over √edges. Impostor edges agree in shape but
@@ -211,17 +211,19 @@ pub(crate) fn template_features(t: &Template, codes: &mut Vec<u16>, headings: &m
     headings.extend_from_slice(&h[..e.n]);
 }
 
-/// The probe side of both stages: a bitmap over all codes (stage 1, 5 KB) and, per code, the
-/// mask of probe edge headings in that cell (stage 2, 166 KB). Build once per identification
-/// (~20 µs); read-only afterwards, shared by all threads.
+/// The probe side of both stages: one byte per possible `u16` code, 1 where a probe edge cell
+/// is (stage 1, 64 KB: indexed by any `u16` without a bounds check, and a byte load is cheaper
+/// than a bit test — measured 1.5× faster than a 5 KB bitmap), and, per code, the mask of probe
+/// edge headings in that cell (stage 2, 166 KB). Build once per identification (~20 µs);
+/// read-only afterwards, shared by all threads.
 pub(crate) struct ProbeMap {
-    bits: Box<[u64]>,
+    hit: Box<[u8; 1 << 16]>,
     headings: Box<[u32]>,
 }
 
 impl ProbeMap {
     pub fn new(t: &Template) -> Self {
-        let mut bits = vec![0u64; CODES.div_ceil(64)].into_boxed_slice();
+        let mut hit: Box<[u8; 1 << 16]> = vec![0u8; 1 << 16].into_boxed_slice().try_into().expect("64 KB");
         let mut headings = vec![0u32; CODES].into_boxed_slice();
         let nearest_two = |v: f32, n: usize, wraps: bool| -> [usize; 2] {
             let b = v.floor() as isize;
@@ -239,16 +241,16 @@ impl ProbeMap {
                 for fi in nearest_two(f, PREFILTER_ANGLE_BINS, true) {
                     for ai in nearest_two(a, PREFILTER_ANGLE_BINS, true) {
                         let c = code(li, fi, ai) as usize;
-                        bits[c / 64] |= 1 << (c % 64);
+                        hit[c] = 1;
                         headings[c] |= heading;
                     }
                 }
             }
         }
-        ProbeMap { bits, headings }
+        ProbeMap { hit, headings }
     }
 
-    /// Stage 1: hits · 2^16 / edges (0 for no edges). ~1 ns per edge.
+    /// Stage 1: hits · 2^16 / edges (0 for no edges). ~0.3 ns per edge.
     #[inline]
     pub fn bag_score(&self, codes: &[u16]) -> u32 {
         if codes.is_empty() {
@@ -256,7 +258,7 @@ impl ProbeMap {
         }
         let mut hits = 0u32;
         for &c in codes {
-            hits += ((self.bits[(c >> 6) as usize] >> (c & 63)) & 1) as u32;
+            hits += self.hit[c as usize] as u32;
         }
         (hits << 16) / codes.len() as u32
     }
@@ -269,7 +271,7 @@ impl ProbeMap {
         }
         let mut votes = [0u32; H];
         for (&c, &h) in codes.iter().zip(headings) {
-            if (self.bits[(c >> 6) as usize] >> (c & 63)) & 1 == 0 {
+            if self.hit[c as usize] == 0 {
                 continue;
             }
             let mut mask = self.headings[c as usize];
