@@ -7,7 +7,8 @@
 //!
 //! .ci/run installs python3-skimage when the files are missing; without them each test prints a
 //! `SKIP:` line and passes. Composition: the person is cut out with a hand-placed head ellipse
-//! (inside the hair outline) plus a body region below the chin, scaled and pasted on a uniform
+//! (inside the hair outline, or wider with the astronaut's grey backdrop keyed out so the outline
+//! is her real hair edge) plus a body region below the chin, scaled and pasted on a uniform
 //! blue 390 × 567 background, saved as a 300 dpi JPEG of about 10 kB. The ground-truth chin row is
 //! hand-labelled on the source (the darkest row of the shadow under the chin at the face centre,
 //! ± 2 source px); crown and width are exact (they come from the composition mask).
@@ -34,16 +35,41 @@ struct Portrait {
     chin: f32,
     /// Body region: starts this many rows below the chin, half-width there and growth per row.
     body: (f32, f32, f32),
+    /// Drop near-grey bright pixels (the studio backdrop) inside the head ellipse, so the head
+    /// outline is the real hair edge; for the astronaut, whose backdrop is neutral grey.
+    key_grey_backdrop: bool,
+}
+
+/// A neutral, bright pixel: the astronaut's grey backdrop (hair and skin are clearly coloured).
+fn grey_backdrop(c: [u8; 3]) -> bool {
+    let (max, min) = (c.iter().max().unwrap(), c.iter().min().unwrap());
+    max - min <= 22 && *min >= 150
 }
 
 fn astronaut() -> Option<Portrait> {
     let img = image::open(ASTRONAUT).ok()?.to_rgb8();
-    Some(Portrait { img, cx: 224.0, top: 18.0, half_width: 58.0, chin: 178.0, body: (4.0, 40.0, 1.5) })
+    Some(Portrait {
+        img,
+        cx: 224.0,
+        top: 18.0,
+        half_width: 58.0,
+        chin: 178.0,
+        body: (4.0, 40.0, 1.5),
+        key_grey_backdrop: false,
+    })
 }
 
 fn hopper() -> Option<Portrait> {
     let img = image::open(HOPPER).ok()?.to_rgb8();
-    Some(Portrait { img, cx: 270.0, top: 30.0, half_width: 108.0, chin: 331.0, body: (4.0, 70.0, 1.5) })
+    Some(Portrait {
+        img,
+        cx: 270.0,
+        top: 30.0,
+        half_width: 108.0,
+        chin: 331.0,
+        body: (4.0, 70.0, 1.5),
+        key_grey_backdrop: false,
+    })
 }
 
 fn skip_unless(p: &Option<Portrait>, what: &str) -> bool {
@@ -123,13 +149,20 @@ fn compose_onto(canvas: &mut RgbImage, p: &Portrait, pl: Placement) -> Truth {
             let (ux, uy) = ((x as f32 + 0.5 - ox) / s, (y as f32 + 0.5 - oy) / s);
             let (dx, dy) = (ux - rcx, uy - rcy);
             let (sx, sy) = (rcx + cos * dx + sin * dy, rcy - sin * dx + cos * dy);
-            let head = ((sx - ecx) / p.half_width).powi(2) + ((sy - p.top - b) / b).powi(2) <= 1.0;
+            let in_ellipse = ((sx - ecx) / p.half_width).powi(2) + ((sy - p.top - b) / b).powi(2) <= 1.0;
+            let mut head = in_ellipse;
+            // Key only around the hair (above the brows or beside the face), never teeth or eye glints.
+            let hair_zone = sy < p.top + 0.3 * (p.chin - p.top) || (sx - p.cx).abs() > 0.55 * p.half_width;
+            if head && p.key_grey_backdrop && hair_zone && sx >= 0.0 && sy >= 0.0 {
+                let src = p.img.get_pixel((sx as u32).min(p.img.width() - 1), (sy as u32).min(p.img.height() - 1));
+                head = !grey_backdrop(src.0);
+            }
             let body_top = p.chin + p.body.0;
             let body = sy >= body_top && (sx - p.cx).abs() <= p.body.1 + (sy - body_top) * p.body.2;
             // Hair cap: the upper half of the outline grown by `hair` output px (= hair / s source px).
             let (ha, hb) = (p.half_width + pl.hair / s, b + pl.hair / s);
             let cap = sy < p.top + b && ((sx - ecx) / ha).powi(2) + ((sy - p.top - b) / hb).powi(2) <= 1.0;
-            if cap && !head {
+            if pl.hair > 0.0 && cap && !in_ellipse {
                 canvas.put_pixel(x, y, Rgb(HAIR));
                 mask[(y * w + x) as usize] = true;
             }
@@ -146,10 +179,21 @@ fn compose_onto(canvas: &mut RgbImage, p: &Portrait, pl: Placement) -> Truth {
     let chin_src = (p.cx, p.chin);
     let (dx, dy) = (chin_src.0 - rcx, chin_src.1 - rcy);
     let chin_y = (rcy + sin * dx + cos * dy) * s + oy;
+    // Widest contiguous run of head pixels through the head's centre column between crown and
+    // chin (stray backdrop specks left by the keying are not head).
+    let cx = (pl.centre_x as usize).min(w as usize - 1);
     let width = (crown..(chin_y as u32).min(h))
-        .map(|y| (0..w).filter(|&x| mask[(y * w + x) as usize]).count() as u32)
+        .filter_map(|y| {
+            let row = &mask[(y * w) as usize..((y + 1) * w) as usize];
+            if !row[cx] {
+                return None;
+            }
+            let left = row[..cx].iter().rposition(|&m| !m).map_or(0, |i| i + 1);
+            let right = row[cx..].iter().position(|&m| !m).map_or(row.len(), |i| cx + i);
+            Some(right - left)
+        })
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0) as u32;
     Truth { crown, chin: chin_y, width }
 }
 
@@ -330,5 +374,29 @@ fn real_portrait_chin_is_not_biased_by_hair() {
             r.chin_source
         );
         assert!(ec.abs() <= 1.0 && length_err.abs() <= 3.0, "hair {hair}: crown {ec}, length {length_err}");
+    }
+}
+
+#[test]
+fn real_hair_outline_crown_and_width() {
+    // The astronaut cut out along her real hair edge (grey backdrop keyed out) instead of an
+    // ellipse: crown and width are measured on a real, irregular hair outline.
+    let a = astronaut();
+    if !skip_unless(&a, "astronaut") {
+        return;
+    }
+    let a = Portrait { top: 4.0, half_width: 84.0, key_grey_backdrop: true, ..a.unwrap() };
+    for (k, length) in [300.0f32, 330.0].into_iter().enumerate() {
+        let mut img = canvas();
+        let truth = compose_onto(&mut img, &a, Placement { length, crown: 40.0, ..Placement::default() });
+        let bytes = jpeg(&img);
+        let (r, _) = timed_check(&bytes);
+        save_for_inspection(&format!("hairline{k}"), &bytes, &r);
+        let b = r.head_box.expect("head box");
+        let (ew, ec, el) =
+            (b.width() as f32 - truth.width as f32, b.crown as f32 - truth.crown as f32, b.chin as f32 - truth.chin);
+        println!("real hair outline {k}: width {} (err {ew:+}), crown err {ec:+}, chin err {el:+.1} px", b.width());
+        assert_eq!(verdict(&r, "one_face"), Verdict::Pass);
+        assert!(ew.abs() <= 4.0 && ec.abs() <= 2.0 && el.abs() <= 10.0, "width {ew}, crown {ec}, chin {el}");
     }
 }
