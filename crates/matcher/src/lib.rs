@@ -21,9 +21,17 @@
 //!    distance, same relative direction, same radial angle, each within a soft tolerance), so
 //!    pairs belonging to one consistent alignment support each other and isolated chance
 //!    resemblances fade.
-//! 5. **Raw score** in `[0, 1]`: the mean relaxed similarity of the
+//! 5. **Local score** in `[0, 1]`: the mean relaxed similarity of the
 //!    [`params::MAX_SCORE_PAIRS`] most reinforced pairs (fewer for templates with few minutiae).
-//! 6. **Calibration** ([`calibration`]): raw → [`Score`] = −10·log10(FMR) from a table measured on
+//! 6. **Geometric consolidation** (`consolidate`): the most reinforced pairs give a rigid
+//!    alignment (a few hypotheses, least squares); then *every* minutia, with or without a valid
+//!    cylinder, is paired one-to-one with a minutia of the other template that lands near it with
+//!    a similar direction (tolerance growing with the distance from the alignment's centre, for
+//!    distortion). The consolidated similarity is the paired fraction of the minutiae inside the
+//!    common area (each template's hull), weighted by the pair count — robust to partial overlap,
+//!    as Bozorth3 and SourceAFIS count paired minutiae.
+//! 7. **Raw score** = local · ([`params::LOCAL_FLOOR`] + consolidated), in `[0, 1.5]`.
+//! 8. **Calibration** ([`calibration`]): raw → [`Score`] = −10·log10(FMR) from a table measured on
 //!    real impostor comparisons.
 //!
 //! Scores are deterministic. [`Probe`] and [`Candidate`] are immutable after construction and
@@ -33,6 +41,7 @@
 //! per-thread scratch buffers: it allocates nothing once its thread has run one.
 
 pub mod calibration;
+mod consolidate;
 pub mod eval;
 pub mod fusion;
 pub mod gallery;
@@ -85,14 +94,20 @@ impl Probe {
         calibration::score_from_raw(self.raw_score(candidate))
     }
 
-    /// The uncalibrated similarity in `[0, 1]`, for calibration and diagnostics.
+    /// The uncalibrated similarity in `[0, 1.5]`, for calibration and diagnostics.
     pub fn raw_score(&self, candidate: &Candidate) -> f32 {
+        self.evidence(candidate).raw
+    }
+
+    /// The evidence behind a comparison: local (cylinder) similarity, paired minutiae, overlap and
+    /// the raw score fused from them. Same cost as [`Probe::compare`]; for diagnostics.
+    pub fn evidence(&self, candidate: &Candidate) -> Evidence {
         let (p, c) = (&self.t, &candidate.t);
         let (np, nc) = (p.points.len(), c.points.len());
         if np == 0 || nc == 0 {
-            return 0.0;
+            return Evidence::default();
         }
-        SCRATCH.with_borrow_mut(|scratch| scratch.raw_score(p, c))
+        SCRATCH.with_borrow_mut(|scratch| scratch.evidence(p, c))
     }
 }
 
@@ -103,6 +118,9 @@ struct Scratch {
     sims: Vec<u64>,
     pairs: Vec<(f32, u16, u16)>,
     relax: RelaxScratch,
+    /// Alignment seeds of the consolidation (probe point, candidate point).
+    seeds: Vec<(search::Point, search::Point)>,
+    consolidate: consolidate::Scratch,
 }
 
 thread_local! {
@@ -110,7 +128,7 @@ thread_local! {
 }
 
 impl Scratch {
-    fn raw_score(&mut self, p: &SearchTemplate, c: &SearchTemplate) -> f32 {
+    fn evidence(&mut self, p: &SearchTemplate, c: &SearchTemplate) -> Evidence {
         let (np, nc) = (p.points.len(), c.points.len());
         let min_common = (MIN_MATCHABLE_CELLS * disc_cells() as f32).ceil() as u32;
         // Local similarities, as sortable keys: similarity bits (f32 ≥ 0 orders like its bits),
@@ -182,8 +200,39 @@ impl Scratch {
             k += 1;
         }
         let n_score = score_pairs(p.minutiae.min(c.minutiae));
-        relaxed_score(p, c, pairs, n_score, &mut self.relax)
+        let (local, take) = relaxed_score(p, c, pairs, n_score, &mut self.relax);
+        // The most reinforced pairs, most reinforced first, align the templates.
+        self.seeds.clear();
+        self.seeds.extend(self.relax.order[..take].iter().map(|&k| {
+            let (_, i, j) = pairs[(k & 0xFFFF) as usize];
+            (p.points[i as usize], c.points[j as usize])
+        }));
+        let cons = consolidate::consolidate(p, c, &self.seeds, &mut self.consolidate);
+        Evidence {
+            local,
+            matched: cons.matched,
+            overlap_probe: cons.overlap_probe,
+            overlap_candidate: cons.overlap_candidate,
+            raw: local * (LOCAL_FLOOR + cons.similarity()),
+        }
     }
+}
+
+/// The evidence behind one comparison ([`Probe::evidence`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Evidence {
+    /// Mean relaxed local (cylinder) similarity of the most reinforced pairs, `[0, 1]`.
+    pub local: f32,
+    /// Minutiae paired one-to-one after alignment (geometric consolidation).
+    pub matched: u32,
+    /// Probe minutiae inside the candidate's impression after alignment.
+    pub overlap_probe: u32,
+    /// Candidate minutiae inside the probe's impression after alignment.
+    pub overlap_candidate: u32,
+    /// The fused raw score (input of the calibration table): `local · (LOCAL_FLOOR + c)` with `c`
+    /// the consolidated similarity in `[0, 1]` (paired fraction of the overlapping minutiae,
+    /// weighted by the pair count); see [`params::LOCAL_FLOOR`].
+    pub raw: f32,
 }
 
 /// Compares two templates (builds both search forms). `a` is the probe. Use [`Probe`] and
@@ -264,17 +313,18 @@ struct RelaxScratch {
 }
 
 /// Relaxation over the selected pairs: the mean relaxed similarity of the `n_score` most
-/// reinforced ones.
+/// reinforced ones, and how many pairs that is (`take`); `scratch.order[..take]` then holds those
+/// pairs' keys (pair index in the low 16 bits), most reinforced first.
 fn relaxed_score(
     p: &SearchTemplate,
     c: &SearchTemplate,
     pairs: &[(f32, u16, u16)],
     n_score: usize,
     scratch: &mut RelaxScratch,
-) -> f32 {
+) -> (f32, usize) {
     let n = pairs.len();
     if n == 0 {
-        return 0.0;
+        return (0.0, 0);
     }
     let tables = &*RELAX;
     let RelaxScratch { rot, links, lambda, next, order } = scratch;
@@ -345,7 +395,8 @@ fn relaxed_score(
         order.select_nth_unstable(take);
     }
     let sum: f32 = order[..take].iter().map(|&k| lambda[(k & 0xFFFF) as usize]).sum();
-    sum / n_score.max(1) as f32
+    order[..take].sort_unstable();
+    (sum / n_score.max(1) as f32, take)
 }
 
 #[cfg(test)]

@@ -71,3 +71,36 @@ pub const RELAX_DIRECTION_SLOPE: f32 = -30.0;
 pub const RELAX_RADIAL_MID: f32 = PI / 12.0;
 /// See [`RELAX_RADIAL_MID`].
 pub const RELAX_RADIAL_SLOPE: f32 = -30.0;
+
+/// Alignment for the geometric consolidation: a pair's direction difference counts in the
+/// rotation fit like two points this far apart (px), so that clustered pairs still fix the
+/// rotation. About one cylinder radius: directions and positions weigh alike over a cylinder.
+pub const ALIGN_DIRECTION_RADIUS: f32 = 70.0;
+/// Alignment hypotheses tried: one per most reinforced pair (SourceAFIS tries several root pairs
+/// for the same reason: the best local pair is not always a true one).
+pub const ALIGN_HYPOTHESES: usize = 3;
+/// Pairing tolerance after alignment at the alignment's reference point, px: about one ridge
+/// period at 500 dpi (minutia location error of two extractions plus the fit's residual), and
+/// below the typical nearest-neighbour distance of minutiae (≈ 20 px), so that a minutia rarely
+/// has two candidates.
+pub const PAIR_DISTANCE_TOLERANCE: f32 = 8.0;
+/// Growth of the pairing tolerance with the distance from the reference point (px per px): skin
+/// distortion accumulates with distance (Jain, Hong & Bolle 1997: tolerance box growing with
+/// radius; Cappelli, Maio & Maltoni 2001 distortion model: a few percent of the distance).
+pub const PAIR_DISTANCE_GROWTH: f32 = 0.05;
+/// Largest direction difference of two paired minutiae after alignment (20°: about twice the
+/// direction error of an extractor, SourceAFIS uses 10° on each end of its edges).
+pub const PAIR_ANGLE_TOLERANCE: f32 = PI / 9.0;
+/// A minutia counts as in the common area when within this distance of the other template's
+/// hull (px): minutiae lie up to about one ridge period inside the imaged area's border.
+pub const OVERLAP_MARGIN: f32 = 10.0;
+/// Overlap counts below this are raised to it: a tiny common area cannot give full confidence.
+pub const CONSOLIDATION_MIN_OVERLAP: f32 = 8.0;
+/// Paired-minutiae count at which the count weighs half: a few pairs can arise by chance
+/// (12 matching minutiae is the forensic tradition's usual threshold).
+pub const CONSOLIDATION_HALF_COUNT: f32 = 12.0;
+/// Fusion of the two similarities: raw = local · (LOCAL_FLOOR + consolidated). The local
+/// (cylinder) similarity keeps this share of its weight when consolidation pairs nothing
+/// (alignment failed, e.g. heavy distortion), and is boosted up to 1.5× when the aligned
+/// minutiae agree: neither measure alone vetoes the other. Half is the neutral choice.
+pub const LOCAL_FLOOR: f32 = 0.5;

@@ -59,6 +59,11 @@ pub(crate) struct SearchTemplate {
     pub by_direction: Vec<DirectionEntry>,
     /// Number of minutiae considered (valid cylinder or not).
     pub minutiae: usize,
+    /// Every minutia considered (valid cylinder or not), sorted by x (then y, direction), for
+    /// the geometric consolidation.
+    pub all: Vec<Point>,
+    /// Convex hull of the minutiae: where the impression is.
+    pub hull: Hull,
 }
 
 /// A point in [`SearchTemplate::by_direction`] order: what the pre-selection reads of it.
@@ -200,7 +205,8 @@ static DIRECTION_WEIGHTS: LazyLock<Vec<[f32; LANES]>> = LazyLock::new(|| {
 
 /// Convex hull of the minutiae as half-planes: `(nx, ny, c)` with `nx·x + ny·y − c` the signed
 /// distance outside the edge's line. Points when the hull is degenerate.
-enum Hull {
+#[derive(Debug, Clone)]
+pub(crate) enum Hull {
     Edges(Vec<(f32, f32, f32)>),
     Points(Vec<(f32, f32)>),
 }
@@ -251,7 +257,7 @@ impl Hull {
 
     /// Whether (x, y) lies within `margin` of the hull (mitred corners for polygon hulls).
     #[inline]
-    fn near(&self, x: f32, y: f32, margin: f32) -> bool {
+    pub(crate) fn near(&self, x: f32, y: f32, margin: f32) -> bool {
         match self {
             Hull::Edges(e) => e.iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin),
             Hull::Points(p) => p.iter().any(|&(px, py)| (px - x).powi(2) + (py - y).powi(2) <= margin * margin),
@@ -349,7 +355,10 @@ impl SearchTemplate {
             .map(|(i, (p, &occupancy))| DirectionEntry { dir: p.dir, index: i as u16, occupancy })
             .collect();
         by_direction.sort_unstable_by(|a, b| a.dir.total_cmp(&b.dir).then(a.index.cmp(&b.index)));
-        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae: all.len() }
+        let minutiae = all.len();
+        let mut all = all;
+        all.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
+        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull }
     }
 
     /// The words of cylinder `i`.

@@ -1,0 +1,328 @@
+//! Geometric consolidation: align the two templates with the pairs the relaxation found most
+//! consistent, then pair *every* minutia (cylinder or not) that lands near a minutia of the other
+//! template with a similar direction, and count the pairs against the minutiae that lie in the
+//! common area. The count normalised by the overlap is robust to partial overlap: a small common
+//! area with most of its minutiae paired is strong evidence, which a mean of local similarities
+//! (dominated by the many unpaired minutiae of a large template) does not show. Bozorth3 (NIST
+//! NBIS) and SourceAFIS score the same way, from the number of consistently paired minutiae;
+//! Jain, Hong & Bolle ("On-line fingerprint verification", IEEE TPAMI 19(4), 1997) introduced
+//! the pairing tolerance that grows with the distance from the alignment's reference point, so that
+//! elastic skin distortion (which accumulates with distance) does not break far pairs.
+//!
+//! Cost: per alignment hypothesis, two pairing passes over probe × candidate minutiae (a sorted
+//! sweep on x keeps each pass near-linear) and a hull test per minutia; no allocation beyond two
+//! small vectors per call.
+
+use crate::params::*;
+use crate::search::{Point, SearchTemplate, angle_delta};
+
+/// A rigid transform probe → candidate: rotate by `angle` about the origin, then translate.
+#[derive(Debug, Clone, Copy)]
+struct Rigid {
+    cos: f32,
+    sin: f32,
+    angle: f32,
+    tx: f32,
+    ty: f32,
+}
+
+impl Rigid {
+    #[inline]
+    fn apply(&self, p: Point) -> (f32, f32) {
+        (self.cos * p.x - self.sin * p.y + self.tx, self.sin * p.x + self.cos * p.y + self.ty)
+    }
+    #[inline]
+    fn apply_inverse(&self, x: f32, y: f32) -> (f32, f32) {
+        let (dx, dy) = (x - self.tx, y - self.ty);
+        (self.cos * dx + self.sin * dy, -self.sin * dx + self.cos * dy)
+    }
+
+    /// Least-squares rigid transform of the pairs (Procrustes), with each pair's direction
+    /// difference counted as a pair of points [`ALIGN_DIRECTION_RADIUS`] apart, so that few or
+    /// clustered pairs (whose positions fix the rotation poorly) still give a stable rotation.
+    fn fit(pairs: &[(Point, Point)]) -> Rigid {
+        let n = pairs.len().max(1) as f32;
+        let (mut ax, mut ay, mut bx, mut by) = (0f32, 0f32, 0f32, 0f32);
+        for (a, b) in pairs {
+            ax += a.x;
+            ay += a.y;
+            bx += b.x;
+            by += b.y;
+        }
+        let (ax, ay, bx, by) = (ax / n, ay / n, bx / n, by / n);
+        let (mut sc, mut ss) = (0f32, 0f32);
+        let r2 = ALIGN_DIRECTION_RADIUS * ALIGN_DIRECTION_RADIUS;
+        for (a, b) in pairs {
+            let (px, py, qx, qy) = (a.x - ax, a.y - ay, b.x - bx, b.y - by);
+            let (s, c) = angle_delta(b.dir, a.dir).sin_cos();
+            sc += px * qx + py * qy + r2 * c;
+            ss += px * qy - py * qx + r2 * s;
+        }
+        let angle = ss.atan2(sc);
+        let (sin, cos) = angle.sin_cos();
+        Rigid { cos, sin, angle, tx: bx - (cos * ax - sin * ay), ty: by - (sin * ax + cos * ay) }
+    }
+}
+
+/// What consolidation found: the paired minutiae and the minutiae of each template in the common
+/// area (the other's hull, after alignment).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Consolidation {
+    /// Minutiae paired one-to-one under the best alignment.
+    pub matched: u32,
+    /// Probe minutiae inside the candidate's impression after alignment.
+    pub overlap_probe: u32,
+    /// Candidate minutiae inside the probe's impression after alignment.
+    pub overlap_candidate: u32,
+}
+
+impl Consolidation {
+    /// Consolidated similarity in `[0, 1]`: the fraction of the overlapping minutiae that are
+    /// paired (geometric mean over the two templates), weighted by how much evidence the count
+    /// is (`matched / (matched + CONSOLIDATION_HALF_COUNT)`: a handful of pairs can be chance).
+    pub fn similarity(&self) -> f32 {
+        let m = self.matched as f32;
+        if m == 0.0 {
+            return 0.0;
+        }
+        let np = (self.overlap_probe.max(self.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
+        let nc = (self.overlap_candidate.max(self.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
+        let fraction = m / (np * nc).sqrt();
+        fraction * m / (m + CONSOLIDATION_HALF_COUNT)
+    }
+}
+
+/// Reusable buffers of [`consolidate`] (one per thread, see the crate's `Scratch`).
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Candidate pairs of one pairing pass: (relative distance key, probe index, candidate index).
+    candidates: Vec<(u32, u16, u16)>,
+    /// Seeds agreeing with the current hypothesis.
+    agreeing: Vec<(Point, Point)>,
+}
+
+/// Aligns the templates on the most reinforced pairs `seeds` (probe point, candidate point; most
+/// reinforced first) and counts the consistently paired minutiae. Tries the alignment implied
+/// by each of the first [`ALIGN_HYPOTHESES`] seeds (refined with the seeds that agree with it)
+/// and keeps the one that pairs the most minutiae. Allocation-free once `scratch` has grown.
+pub(crate) fn consolidate(
+    p: &SearchTemplate,
+    c: &SearchTemplate,
+    seeds: &[(Point, Point)],
+    scratch: &mut Scratch,
+) -> Consolidation {
+    let mut best = Consolidation::default();
+    let Scratch { candidates, agreeing } = scratch;
+    for (h, &(a, b)) in seeds.iter().take(ALIGN_HYPOTHESES).enumerate() {
+        // The seed's own alignment, then the seeds that agree with it.
+        let first = Rigid::fit(&[(a, b)]);
+        agreeing.clear();
+        agreeing.push((a, b));
+        for (k, &(sa, sb)) in seeds.iter().enumerate() {
+            if k == h {
+                continue;
+            }
+            let (x, y) = first.apply(sa);
+            let far = (sa.x - a.x).hypot(sa.y - a.y);
+            let tol = PAIR_DISTANCE_TOLERANCE + PAIR_DISTANCE_GROWTH * far;
+            if (x - sb.x).hypot(y - sb.y) <= tol
+                && angle_delta(sa.dir + first.angle, sb.dir).abs() <= PAIR_ANGLE_TOLERANCE
+            {
+                agreeing.push((sa, sb));
+            }
+        }
+        if h > 0 && agreeing.len() <= 1 {
+            continue; // an isolated seed: not a plausible alignment
+        }
+        let rigid = Rigid::fit(agreeing);
+        let anchor = centroid(agreeing.iter().map(|q| q.0));
+        let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
+        if matched > best.matched {
+            let (op, oc) = overlap(p, c, &rigid);
+            best = Consolidation { matched, overlap_probe: op, overlap_candidate: oc };
+        }
+    }
+    best
+}
+
+fn centroid(points: impl Iterator<Item = Point>) -> (f32, f32) {
+    let (mut x, mut y, mut n) = (0f32, 0f32, 0f32);
+    for q in points {
+        x += q.x;
+        y += q.y;
+        n += 1.0;
+    }
+    (x / n.max(1.0), y / n.max(1.0))
+}
+
+/// Pairs all minutiae one-to-one under `rigid`, closest first: a probe minutia pairs with a
+/// candidate minutia within the distance tolerance (growing with the probe minutia's distance from
+/// `anchor`, where the alignment is most exact) and the angle tolerance. Returns the pair count.
+fn pair_minutiae(
+    p: &SearchTemplate,
+    c: &SearchTemplate,
+    rigid: &Rigid,
+    anchor: (f32, f32),
+    scratch: &mut Vec<(u32, u16, u16)>,
+) -> u32 {
+    scratch.clear();
+    let cs = &c.all;
+    for (i, &q) in p.all.iter().enumerate() {
+        let (x, y) = rigid.apply(q);
+        let far = (q.x - anchor.0).hypot(q.y - anchor.1);
+        let tol = PAIR_DISTANCE_TOLERANCE + PAIR_DISTANCE_GROWTH * far;
+        let dir = q.dir + rigid.angle;
+        // Candidate minutiae are sorted by x: visit only those within tol on x.
+        let start = cs.partition_point(|m| m.x < x - tol);
+        for (j, m) in cs[start..].iter().enumerate() {
+            if m.x > x + tol {
+                break;
+            }
+            let d2 = (m.x - x) * (m.x - x) + (m.y - y) * (m.y - y);
+            if d2 <= tol * tol && angle_delta(dir, m.dir).abs() <= PAIR_ANGLE_TOLERANCE {
+                // Relative distance (in tolerances) as the sort key: far pairs with a larger
+                // tolerance are not unduly penalised.
+                let key = (d2.sqrt() / tol * 65_535.0) as u32;
+                scratch.push((key, i as u16, (start + j) as u16));
+            }
+        }
+    }
+    scratch.sort_unstable();
+    let mut used_p = [false; MAX_MATCH_MINUTIAE];
+    let mut used_c = [false; MAX_MATCH_MINUTIAE];
+    let mut n = 0;
+    for &(_, i, j) in scratch.iter() {
+        if !used_p[i as usize] && !used_c[j as usize] {
+            used_p[i as usize] = true;
+            used_c[j as usize] = true;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Minutiae of each template inside the other's impression (its minutiae's convex hull grown by
+/// [`OVERLAP_MARGIN`]) after alignment.
+fn overlap(p: &SearchTemplate, c: &SearchTemplate, rigid: &Rigid) -> (u32, u32) {
+    let op = p
+        .all
+        .iter()
+        .filter(|&&q| {
+            let (x, y) = rigid.apply(q);
+            c.hull.near(x, y, OVERLAP_MARGIN)
+        })
+        .count();
+    let oc = c
+        .all
+        .iter()
+        .filter(|m| {
+            let (x, y) = rigid.apply_inverse(m.x, m.y);
+            p.hull.near(x, y, OVERLAP_MARGIN)
+        })
+        .count();
+    (op as u32, oc as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::random_template;
+    use ridgegate_core::{Minutia, Template};
+
+    fn moved(t: &Template, angle: f32, shift: (f32, f32)) -> Template {
+        let mut out = Template::new(t.width, t.height, t.dpi);
+        let (s, c) = angle.sin_cos();
+        for m in &t.minutiae {
+            let (dx, dy) = (m.x as f32 - 200.0, m.y as f32 - 200.0);
+            let (x, y) = (c * dx + s * dy + 200.0 + shift.0, -s * dx + c * dy + 200.0 + shift.1);
+            if (0.0..399.0).contains(&x) && (0.0..399.0).contains(&y) {
+                out.minutiae.push(Minutia::new(x.round() as u16, y.round() as u16, m.angle + angle, m.kind, m.quality));
+            }
+        }
+        out
+    }
+
+    /// Seeds: the true correspondences (same minutia before and after the move), as the
+    /// relaxation would deliver them.
+    fn true_seeds(a: &SearchTemplate, b: &SearchTemplate, angle: f32, shift: (f32, f32)) -> Vec<(Point, Point)> {
+        let (s, c) = angle.sin_cos();
+        let mut out = Vec::new();
+        for &p in &a.all {
+            let (dx, dy) = (p.x - 200.0, p.y - 200.0);
+            let (x, y) = (c * dx + s * dy + 200.0 + shift.0, -s * dx + c * dy + 200.0 + shift.1);
+            if let Some(&q) = b.all.iter().find(|q| (q.x - x).hypot(q.y - y) < 1.5) {
+                out.push((p, q));
+            }
+        }
+        out.truncate(8);
+        out
+    }
+
+    #[test]
+    fn fit_recovers_a_rigid_transform() {
+        let t = SearchTemplate::new(&random_template(11, 40, false));
+        let angle = 0.4f32;
+        let (s, c) = angle.sin_cos();
+        // Image rotation by −angle (y down) in the math convention used by `Rigid`.
+        let pairs: Vec<(Point, Point)> = t
+            .all
+            .iter()
+            .map(|&p| {
+                let q = Point { x: c * p.x + s * p.y + 7.0, y: -s * p.x + c * p.y - 3.0, dir: p.dir - angle };
+                (p, q)
+            })
+            .collect();
+        let r = Rigid::fit(&pairs);
+        assert!((angle_delta(r.angle, -angle)).abs() < 1e-3, "{}", r.angle);
+        for &(p, q) in &pairs {
+            let (x, y) = r.apply(p);
+            assert!((x - q.x).hypot(y - q.y) < 0.05);
+            let (u, v) = r.apply_inverse(q.x, q.y);
+            assert!((u - p.x).hypot(v - p.y) < 0.05);
+        }
+    }
+
+    #[test]
+    fn same_finger_pairs_most_overlapping_minutiae_other_finger_few() {
+        let master = random_template(21, 45, false);
+        let (angle, shift) = (0.3f32, (25.0f32, -10.0f32));
+        let a = SearchTemplate::new(&master);
+        let b = SearchTemplate::new(&moved(&master, angle, shift));
+        let seeds = true_seeds(&a, &b, angle, shift);
+        assert!(seeds.len() >= 4);
+        let mut scratch = Scratch::default();
+        let same = consolidate(&a, &b, &seeds, &mut scratch);
+        // Moved off the window loses some minutiae; those inside the overlap all pair.
+        assert!(same.matched as f32 >= 0.9 * same.overlap_probe.min(same.overlap_candidate) as f32, "{same:?}");
+        assert!(same.similarity() > 0.5, "{same:?}");
+        // Another finger aligned with those seeds' positions: few chance pairs.
+        let other = SearchTemplate::new(&random_template(99, 45, false));
+        let fake: Vec<(Point, Point)> = seeds.iter().zip(&other.all).map(|(&(p, _), &q)| (p, q)).collect();
+        let diff = consolidate(&a, &other, &fake, &mut scratch);
+        assert!(diff.similarity() < 0.5 * same.similarity(), "{diff:?} vs {same:?}");
+    }
+
+    #[test]
+    fn partial_overlap_is_normalised_by_the_common_area() {
+        // The candidate is the left half of the probe's finger: its minutiae all pair, and the
+        // similarity stays high although half of the probe's minutiae have no counterpart.
+        let master = random_template(5, 50, false);
+        let mut half = Template::new(master.width, master.height, master.dpi);
+        half.minutiae = master.minutiae.iter().copied().filter(|m| m.x < 200).collect();
+        let a = SearchTemplate::new(&master);
+        let b = SearchTemplate::new(&half);
+        let seeds = true_seeds(&a, &b, 0.0, (0.0, 0.0));
+        let r = consolidate(&a, &b, &seeds, &mut Scratch::default());
+        assert_eq!(r.matched as usize, b.all.len());
+        assert!(r.overlap_probe < a.all.len() as u32, "{r:?}");
+        assert!(r.similarity() > 0.6, "{r:?}");
+    }
+
+    #[test]
+    fn no_seeds_no_pairs() {
+        let a = SearchTemplate::new(&random_template(1, 30, false));
+        let r = consolidate(&a, &a, &[], &mut Scratch::default());
+        assert_eq!(r, Consolidation::default());
+        assert_eq!(r.similarity(), 0.0);
+    }
+}
