@@ -569,3 +569,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn chin_from_the_shadow_under_the_face_or_the_box_fallback() {
+    let f = face::Face { x: 100, y: 100, width: 200, height: 200, score: 10.0 };
+    // Lit face down to row 309, a 6-row shadow (grey 90) at 310..316, lighter neck below.
+    let shadow = image::GrayImage::from_fn(400, 500, |_, y| {
+        image::Luma([if y < 310 {
+            200
+        } else if y < 316 {
+            90
+        } else {
+            150
+        }])
+    });
+    let (row, src) = face::chin_row(&shadow, &f);
+    assert_eq!(src, face::ChinSource::FaceShadow);
+    assert!((310..316).contains(&row), "{row}");
+    // Flat lighting, no shadow: box bottom + CHIN_BOX_OFFSET box sizes.
+    let flat = image::GrayImage::from_pixel(400, 500, image::Luma([180]));
+    let (row, src) = face::chin_row(&flat, &f);
+    assert_eq!(src, face::ChinSource::FaceBox);
+    assert_eq!(row, (300.0 + params::CHIN_BOX_OFFSET * 200.0) as u32);
+    // A shadow too faint (drop below CHIN_SHADOW_MIN_DROP) is not taken for the chin.
+    let faint =
+        image::GrayImage::from_fn(400, 500, |_, y| image::Luma([if (310..316).contains(&y) { 190 } else { 200 }]));
+    assert_eq!(face::chin_row(&faint, &f).1, face::ChinSource::FaceBox);
+}
