@@ -10,7 +10,9 @@
 //! **Reach of the measurement.** With N ≈ 196,000 impostor comparisons the lowest FMR measured is
 //! 1/N ≈ 5e-6 (score ≈ 53); by the rule of 3 a claim of FMR ≤ 1e-4 (score 40) is supported,
 //! ≤ 1e-5 (score 50) only marginally. Scores above the last measured knot are a log-linear
-//! extrapolation of the top 1 % of impostor scores — an estimate, not a measurement.
+//! extrapolation of the top 1 % of impostor scores — an estimate, not a measurement. Past the
+//! table's last knot the extrapolation bends smoothly towards [`MAX_SCORE`] without reaching it,
+//! so strong genuine matches keep their order (1:N ranking) instead of tying at the cap.
 //!
 //! Regenerate after any change to extraction or matching:
 //! `cargo run --release -- eval --db ../shared/fingerprints/<each set> --calibrate` (all 8 sets),
@@ -18,40 +20,44 @@
 
 use ridgegate_core::Score;
 
-/// Highest calibrated score (FMR 1e-30, as [`Score::from_fmr`]): the extrapolation stops here.
+/// Bound of the calibrated score (FMR 1e-30, as [`Score::from_fmr`]): the extrapolation approaches
+/// it and never reaches it.
 pub const MAX_SCORE: f32 = 300.0;
 
 /// (raw score, calibrated score) knots, raw ascending. Calibration from 189440 impostor comparisons (8 sets).
 const TABLE: &[(f32, f32)] = &[
     (0.0, 0.0),
-    (0.00744, 2.50),
-    (0.00814, 5.00),
-    (0.00878, 7.50),
-    (0.00941, 10.00),
-    (0.01008, 12.50),
-    (0.01078, 15.00),
-    (0.01155, 17.50),
-    (0.01236, 20.00),
-    (0.01325, 22.50),
-    (0.01434, 25.00),
-    (0.01543, 27.50),
-    (0.01663, 30.00),
-    (0.01795, 32.50),
-    (0.01934, 35.00),
-    (0.02135, 37.50),
-    (0.02292, 40.00),
-    (0.02481, 42.50),
-    (0.02726, 45.00),
+    (0.00742, 2.50),
+    (0.00811, 5.00),
+    (0.00873, 7.50),
+    (0.00936, 10.00),
+    (0.01000, 12.50),
+    (0.01069, 15.00),
+    (0.01144, 17.50),
+    (0.01222, 20.00),
+    (0.01311, 22.50),
+    (0.01420, 25.00),
+    (0.01520, 27.50),
+    (0.01643, 30.00),
+    (0.01787, 32.50),
+    (0.01907, 35.00),
+    (0.02108, 37.50),
+    (0.02220, 40.00),
+    (0.02476, 42.50),
+    (0.02664, 45.00),
     (0.02866, 47.50),
     (0.03287, 50.00),
-    // extrapolated: 2012.217 score points per raw unit beyond the data
-    (0.03784, 62.77),
-    (0.04280, 72.77),
-    (0.05274, 92.77),
+    // extrapolated: 2030.993 score points per raw unit beyond the data
+    (0.03779, 62.77),
+    (0.04271, 72.77),
+    (0.05256, 92.77),
 ];
 
-/// Maps a raw score through the table (piecewise linear; beyond the last knot, extrapolated with
-/// the last segment's slope, up to [`MAX_SCORE`]). Monotone non-decreasing; never negative.
+/// Maps a raw score through the table (piecewise linear). Beyond the last knot the last segment's
+/// slope continues, bent towards [`MAX_SCORE`]: `s1 + room·x/(1 + x)` with `x = slope·Δraw/room`
+/// and `room = MAX_SCORE − s1` — same value and slope at the knot, strictly increasing (a
+/// hyperbola, not an exponential, so the f32 score still resolves raw steps of 1e-3 at the top of
+/// the matcher's range `[0, 1.5]`), always below [`MAX_SCORE`]. Monotone; never negative.
 pub fn score_from_raw(raw: f32) -> Score {
     if !raw.is_finite() || raw <= TABLE[0].0 {
         return Score(TABLE[0].1);
@@ -64,7 +70,10 @@ pub fn score_from_raw(raw: f32) -> Score {
     }
     let n = TABLE.len();
     let ((r0, s0), (r1, s1)) = (TABLE[n - 2], TABLE[n - 1]);
-    Score((s1 + (s1 - s0) / (r1 - r0) * (raw - r1)).min(MAX_SCORE))
+    let (slope, room) = ((s1 - s0) as f64 / (r1 - r0) as f64, (MAX_SCORE - s1) as f64);
+    let x = slope * (raw - r1) as f64 / room;
+    let bent = s1 as f64 + room * x / (1.0 + x);
+    Score(bent as f32)
 }
 
 #[cfg(test)]
@@ -83,5 +92,21 @@ mod tests {
             last = s;
         }
         assert_eq!(score_from_raw(f32::NAN).0, 0.0);
+    }
+
+    #[test]
+    fn strong_matches_keep_their_order_below_the_cap() {
+        // Raw scores reach 1.5 (local similarity 1 × (LOCAL_FLOOR + 1)): every step of 1e-3 must
+        // still raise the score, and the cap is never reached.
+        let start = TABLE[TABLE.len() - 1].0;
+        let mut last = score_from_raw(start).0;
+        assert!((last - TABLE[TABLE.len() - 1].1).abs() < 1e-3);
+        let mut raw = start;
+        while raw < 1.5 {
+            raw += 1e-3;
+            let s = score_from_raw(raw).0;
+            assert!(s > last && s < MAX_SCORE, "raw {raw}: {s} after {last}");
+            last = s;
+        }
     }
 }

@@ -113,7 +113,13 @@ pub(crate) fn consolidate(
 ) -> Consolidation {
     let mut best = Consolidation::default();
     let Scratch { candidates, agreeing } = scratch;
-    for (h, &(a, b)) in seeds.iter().take(ALIGN_HYPOTHESES).enumerate() {
+    // Seeds already part of a tried alignment (bit k: seed k): a hypothesis from one of them would
+    // give (nearly) the same alignment again.
+    let mut covered = 0u64;
+    for (h, &(a, b)) in seeds.iter().take(ALIGN_HYPOTHESES.min(64)).enumerate() {
+        if covered >> h & 1 == 1 {
+            continue;
+        }
         // The seed's own alignment, then the seeds that agree with it.
         let first = Rigid::fit(&[(a, b)]);
         agreeing.clear();
@@ -129,6 +135,9 @@ pub(crate) fn consolidate(
                 && angle_delta(sa.dir + first.angle, sb.dir).abs() <= PAIR_ANGLE_TOLERANCE
             {
                 agreeing.push((sa, sb));
+                if k < 64 {
+                    covered |= 1 << k;
+                }
             }
         }
         if h > 0 && agreeing.len() <= 1 {
