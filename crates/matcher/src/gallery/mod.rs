@@ -34,7 +34,8 @@
 //! probes): the mate whenever the exhaustive search returns it, and every exhaustive top-10 hit
 //! scoring at least the gallery's chance level + 10 (chance level `10·log10(templates)`: one
 //! impostor comparison that high is expected per search). Below that level the exhaustive top-10
-//! is impostors at chance scores, which the cascade does not reproduce (about 1 in 9 of them).
+//! is impostors at chance scores, which the cascade mostly does not return (of the exhaustive
+//! top-10 it returned 15.7 % at 10⁴ templates and 12 % at 10⁵, nearly all of that the mates).
 
 pub mod params;
 mod prefilter;
