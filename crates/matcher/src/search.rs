@@ -477,7 +477,9 @@ fn cell_span(u: f32) -> Option<(usize, usize)> {
 
 const _: () = assert!(DIRECTION_CELLS * LAYER_WORDS <= 31, "byte counters would overflow");
 
-/// Set bits of each byte of `v`, as bytes (SWAR).
+/// Set bits of each byte of `v`, as bytes (SWAR): baseline x86-64 has no popcount instruction.
+/// Partial counts of several words are added before [`sum_bytes`].
+#[cfg(not(target_feature = "popcnt"))]
 #[inline(always)]
 fn byte_counts(v: u64) -> u64 {
     let v = v - ((v >> 1) & 0x5555_5555_5555_5555);
@@ -486,10 +488,26 @@ fn byte_counts(v: u64) -> u64 {
 }
 
 /// Sum of the bytes of `v` (each ≤ 255 and the total < 2^16 here).
+#[cfg(not(target_feature = "popcnt"))]
 #[inline(always)]
 fn sum_bytes(v: u64) -> u32 {
     let v = (v & 0x00FF_00FF_00FF_00FF) + ((v >> 8) & 0x00FF_00FF_00FF_00FF);
     (v.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+}
+
+/// With a popcount instruction (e.g. `-C target-cpu=x86-64-v2`): the count itself; partial
+/// counts are then plain sums (same totals as the SWAR form).
+#[cfg(target_feature = "popcnt")]
+#[inline(always)]
+fn byte_counts(v: u64) -> u64 {
+    v.count_ones() as u64
+}
+
+/// See the popcount form of [`byte_counts`].
+#[cfg(target_feature = "popcnt")]
+#[inline(always)]
+fn sum_bytes(v: u64) -> u32 {
+    v as u32
 }
 
 /// A cylinder's valid cells and the cells where any neighbour lies (any direction): a compact
@@ -527,8 +545,8 @@ pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 
     if common < min_common {
         return 0.0;
     }
-    // Popcounts without a popcount instruction (portable x86-64 baseline): per-byte counts of
-    // several words are summed before the final horizontal add (≤ 8·31 fits in a byte).
+    // Popcounts (SWAR on baseline x86-64): per-byte counts of several words are summed before
+    // the final horizontal add (≤ 8·31 fits in a byte).
     let (mut x, mut na, mut nb) = (0u64, 0u64, 0u64);
     for k in 1..=DIRECTION_CELLS {
         for w in 0..LAYER_WORDS {
