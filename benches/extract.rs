@@ -44,6 +44,7 @@ fn stages(c: &mut Criterion) {
     let (period, _) = frequency::ridge_period(&norm, &field, &mask);
     let enhanced = pool.install(|| enhancement::enhanced_image(&norm, &field, &period, &mask));
     let binary = enhancement::binarized_image(&enhanced, &mask);
+    let clarity = enhancement::ridge_clarity(&enhanced, &mask);
     let ridges = cleanup::cleaned_ridges(&binary);
     let skel = thinning::skeleton(&ridges);
     g.bench_function("1 normalized_image", |b| b.iter(|| normalization::normalized_image(black_box(&img))));
@@ -63,7 +64,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("6 binarized_image", |b| b.iter(|| enhancement::binarized_image(black_box(&enhanced), &mask)));
     g.bench_function("7 cleaned_ridges", |b| b.iter(|| cleanup::cleaned_ridges(black_box(&binary))));
     g.bench_function("7 skeleton", |b| b.iter(|| thinning::skeleton(black_box(&ridges))));
-    g.bench_function("8 minutiae", |b| b.iter(|| minutiae::minutiae(black_box(&skel), &field, &mask)));
+    g.bench_function("8 minutiae", |b| b.iter(|| minutiae::minutiae(black_box(&skel), &field, &clarity, &mask)));
     g.finish();
 }
 

@@ -43,7 +43,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 4;
+pub const ALGORITHM_VERSION: u16 = 5;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -125,7 +125,8 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     offer(sink, "cleaned", || dump::render_binary(&ridges));
     let skel = thinning::skeleton(&ridges);
     offer(sink, "skeleton", || dump::render_binary(&skel));
-    let found = minutiae::minutiae(&skel, &field, &mask);
+    let clarity = enhancement::ridge_clarity(&enhanced, &mask);
+    let found = minutiae::minutiae(&skel, &field, &clarity, &mask);
     offer(sink, "minutiae", || dump::render_minutiae(&skel, &found));
     // Image quality counts only reliable minutiae (clear ridge flow): matching also uses the others.
     let reliable = found.iter().filter(|m| field.coherence_at(m.x, m.y) >= params::QUALITY_MIN_COHERENCE).count();

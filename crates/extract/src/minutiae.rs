@@ -117,7 +117,13 @@ fn angle_distance(a: f32, b: f32) -> f32 {
 /// foreground, with directions from skeleton traces aligned to the orientation field, then the
 /// false-minutiae filters (border, low coherence, spurs, short ridges, bridges, gaps, clusters),
 /// per-minutia quality, and the best [`MAX_MINUTIAE`] by quality.
-pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) -> Vec<Candidate> {
+pub fn minutiae(
+    skel: &Plane<u8>,
+    field: &OrientationField,
+    clarity: &Plane<f32>,
+    mask: &Plane<bool>,
+) -> Vec<Candidate> {
+    let clarity_at = |x: usize, y: usize| clarity.at((x / BLOCK).min(clarity.w - 1), (y / BLOCK).min(clarity.h - 1));
     let border_at = |x: usize, y: usize| border_distance(mask, skel.w, skel.h, x, y);
     // 1. Raw detection.
     let mut raw: Vec<(usize, usize, MinutiaKind)> = Vec::new();
@@ -208,7 +214,8 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
 
     // 3. Geometric filters.
     for (i, &(x, y, _)) in raw.iter().enumerate() {
-        if border_at(x, y) < BORDER_MARGIN || field.coherence_at(x, y) < MIN_COHERENCE {
+        if border_at(x, y) < BORDER_MARGIN || field.coherence_at(x, y) < MIN_COHERENCE || clarity_at(x, y) < MIN_CLARITY
+        {
             removed[i] = true;
         }
     }
@@ -247,7 +254,8 @@ pub fn minutiae(skel: &Plane<u8>, field: &OrientationField, mask: &Plane<bool>) 
             let (x, y, kind) = raw[i];
             let coherence = field.coherence_at(x, y).clamp(0.0, 1.0);
             let inside = (border_at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
-            let quality = (100.0 * coherence.sqrt() * inside).round().clamp(1.0, 100.0) as u8;
+            let clear = clarity_at(x, y).min(1.0);
+            let quality = (100.0 * coherence.sqrt() * inside * clear).round().clamp(1.0, 100.0) as u8;
             Candidate { x, y, direction: direction[i], kind, quality }
         })
         .collect();
@@ -291,7 +299,7 @@ mod tests {
             coherence: Plane::filled(w / BLOCK, h / BLOCK, 1.0),
         };
         let mask = Plane::filled(w / BLOCK, h / BLOCK, true);
-        let found = minutiae(&skel, &field, &mask);
+        let found = minutiae(&skel, &field, &Plane::filled(w / BLOCK, h / BLOCK, 1.0), &mask);
         assert!(found.iter().all(|m| !(60..=96).contains(&m.x)), "{found:?}");
     }
 

@@ -98,6 +98,9 @@ pub const CLUSTER_MAX: usize = 2;
 /// low: coherence is naturally low around cores and deltas, where minutiae are most distinctive
 /// (dropping them at 0.25 cost ~1 point of 8-set mean EER).
 pub const MIN_COHERENCE: f32 = 0.05;
+/// Minutiae where the local ridge clarity ([`crate::enhancement::ridge_clarity`], 1 = the print's
+/// median) is below this are dropped: the Gabor filter found little ridge structure there.
+pub const MIN_CLARITY: f32 = 0.4;
 /// Most minutiae kept per template (best by quality).
 pub const MAX_MINUTIAE: usize = 100;
 
