@@ -111,7 +111,8 @@ pub(crate) fn consolidate(
     seeds: &[(Point, Point)],
     scratch: &mut Scratch,
 ) -> Consolidation {
-    let mut best = Consolidation::default();
+    // Best pair count so far and its alignment (the overlap is measured for the winner only).
+    let mut best: Option<(u32, Rigid)> = None;
     let Scratch { candidates, agreeing } = scratch;
     // Seeds already part of a tried alignment (bit k: seed k): a hypothesis from one of them would
     // give (nearly) the same alignment again.
@@ -146,12 +147,17 @@ pub(crate) fn consolidate(
         let rigid = Rigid::fit(agreeing);
         let anchor = centroid(agreeing.iter().map(|q| q.0));
         let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
-        if matched > best.matched {
-            let (op, oc) = overlap(p, c, &rigid);
-            best = Consolidation { matched, overlap_probe: op, overlap_candidate: oc };
+        if matched > best.map_or(0, |b| b.0) {
+            best = Some((matched, rigid));
         }
     }
-    best
+    match best {
+        Some((matched, rigid)) => {
+            let (op, oc) = overlap(p, c, &rigid);
+            Consolidation { matched, overlap_probe: op, overlap_candidate: oc }
+        }
+        None => Consolidation::default(),
+    }
 }
 
 fn centroid(points: impl Iterator<Item = Point>) -> (f32, f32) {
