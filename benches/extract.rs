@@ -49,7 +49,12 @@ fn stages(c: &mut Criterion) {
     let skel = thinning::skeleton(&ridges);
     g.bench_function("1 normalized_image", |b| b.iter(|| normalization::normalized_image(black_box(&img))));
     g.bench_function("2 gradient_moments + block_coherence", |b| {
-        b.iter(|| orientation::block_coherence(&orientation::gradient_moments(black_box(&norm)), 2))
+        b.iter(|| {
+            orientation::block_coherence(
+                &orientation::gradient_moments(black_box(&norm)),
+                params::SEG_COHERENCE_RADIUS_BLOCKS,
+            )
+        })
     });
     g.bench_function("2 block_contrast + segmentation_mask", |b| {
         b.iter(|| segmentation::segmentation_mask(&segmentation::block_contrast(black_box(&img)), &seg_coherence))
