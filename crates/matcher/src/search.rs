@@ -424,8 +424,8 @@ fn build_cylinder(
         let w = &dirw[step];
         let (Some((i0, i1)), Some((j0, j1))) = (cell_span(u), cell_span(v)) else { continue };
         let mut gx = [0f32; SPATIAL_CELLS];
-        for i in i0..=i1 {
-            gx[i] = gauss_at(u - g.axis[i]);
+        for (gx, &centre) in gx[i0..=i1].iter_mut().zip(&g.axis[i0..=i1]) {
+            *gx = gauss_at(u - centre);
         }
         for j in j0..=j1 {
             let gy = gauss_at(v - g.axis[j]);
