@@ -97,9 +97,16 @@ fn bench_identify_reports_its_figures() {
     let out = ridgegate(&["bench", "identify", "--size", "2000", "--probes", "4", "--verify", "2"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
-    for needle in
-        ["data: synthetic", "templates/s", "bytes/template", "latency mean", "p99", "full comparisons/s", "verify:"]
-    {
+    for needle in [
+        "data: synthetic",
+        "templates/s",
+        "bytes/template",
+        "latency mean",
+        "p99",
+        "full comparisons/s",
+        "rank-1 equal",
+        "recall of the exhaustive top-10",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
