@@ -9,7 +9,7 @@ use ridgegate_core::{FingerImage, codecs};
 use ridgegate_matcher::eval::{Metrics, det_curve, det_svg};
 use ridgegate_matcher::{Candidate, Probe, calibration};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Which impostor comparisons to run.
@@ -53,7 +53,7 @@ struct Set {
     extract_ms: f64,
 }
 
-fn load(db: &PathBuf, dpi: Option<u16>) -> anyhow::Result<Set> {
+fn load(db: &Path, dpi: Option<u16>) -> anyhow::Result<Set> {
     let dpi = datasets::dpi_for(db, dpi);
     let samples = datasets::samples(db)?;
     let results: Vec<anyhow::Result<(ridgegate_core::Template, f64)>> = samples

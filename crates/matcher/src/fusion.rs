@@ -118,7 +118,7 @@ mod tests {
         }
         let far = admitted as f64 / transactions as f64;
         // Expected 1 − (1 − 1e-2/12)^12 ≈ 0.00996; ± 4 standard deviations ≈ 0.0009.
-        assert!(far <= 0.0109 && far >= 0.0090, "transaction FAR {far}");
+        assert!((0.0090..=0.0109).contains(&far), "transaction FAR {far}");
     }
 
     #[test]
