@@ -139,38 +139,38 @@ fn edges(p: &Points) -> Edges {
     let (dxs, dys, dir_a, dir_b) = (&mut e.length, &mut e.heading, &mut e.from, &mut e.to);
     let (xs, ys) = (&p.x, &p.y);
     let mut n = 0;
-    for g in (0..p.n).step_by(LANES) {
-        // Lanes past `p.n` hold padding (FAR): every key of theirs is out of range; never emitted.
-        let ax: [f32; LANES] = std::array::from_fn(|l| xs[g + l]);
-        let ay: [f32; LANES] = std::array::from_fn(|l| ys[g + l]);
-        // near[s][l] = lane l's s-th smallest key so far (+∞: none).
-        let mut near = [[f32::INFINITY; LANES]; K];
-        for j in 0..p.n {
-            let (bx, by) = (xs[j], ys[j]);
-            let key: [f32; LANES] = std::array::from_fn(|l| {
-                let (dx, dy) = (bx - ax[l], by - ay[l]);
-                let v = dx * dx + dy * dy;
-                // Itself, too close, too far and padding are out of range.
-                let k = f32::from_bits((v.to_bits() & !INDEX_MASK) | j as u32);
-                if v < min2 || v > max2 { f32::INFINITY } else { k }
-            });
-            let mut prev = [0.0f32; LANES];
-            for slot in near.iter_mut() {
-                let old = *slot;
-                for l in 0..LANES {
-                    let m = if prev[l] > key[l] { prev[l] } else { key[l] };
-                    slot[l] = if old[l] < m { old[l] } else { m };
-                }
-                prev = old;
+    // Lanes = points i (all of them at once, rounded up to whole vectors; lanes past `p.n` hold
+    // padding, whose keys are all out of range and which are never emitted).
+    let lanes = (p.n + LANES - 1) / LANES * LANES;
+    let (ax, ay) = (&xs[..lanes], &ys[..lanes]);
+    // near[s][i] = point i's s-th smallest key so far (+∞: none).
+    let mut near = [[f32::INFINITY; PREFILTER_POINTS]; K];
+    let mut key = [0.0f32; PREFILTER_POINTS];
+    let mut prev = [0.0f32; PREFILTER_POINTS];
+    for j in 0..p.n {
+        let (bx, by) = (xs[j], ys[j]);
+        for ((k, &x), &y) in key[..lanes].iter_mut().zip(ax).zip(ay) {
+            let (dx, dy) = (bx - x, by - y);
+            let v = dx * dx + dy * dy;
+            // Itself, too close, too far and padding are out of range (`|`, not `||`: no branch).
+            let kk = f32::from_bits((v.to_bits() & !INDEX_MASK) | j as u32);
+            *k = if (v < min2) | (v > max2) { f32::INFINITY } else { kk };
+        }
+        prev[..lanes].fill(0.0);
+        for slot in near.iter_mut() {
+            for ((s, p), &k) in slot[..lanes].iter_mut().zip(&mut prev[..lanes]).zip(&key[..lanes]) {
+                let old = *s;
+                let m = if *p > k { *p } else { k };
+                *s = if old < m { old } else { m };
+                *p = old;
             }
         }
-        for l in 0..LANES.min(p.n - g) {
-            let i = g + l;
-            for key in near.iter().map(|s| s[l]).take_while(|k| k.is_finite()) {
-                let j = (key.to_bits() & INDEX_MASK) as usize;
-                (dxs[n], dys[n], dir_a[n], dir_b[n]) = (xs[j] - xs[i], ys[j] - ys[i], p.dir[i], p.dir[j]);
-                n += 1;
-            }
+    }
+    for i in 0..p.n {
+        for key in near.iter().map(|s| s[i]).take_while(|k| k.is_finite()) {
+            let j = (key.to_bits() & INDEX_MASK) as usize;
+            (dxs[n], dys[n], dir_a[n], dir_b[n]) = (xs[j] - xs[i], ys[j] - ys[i], p.dir[i], p.dir[j]);
+            n += 1;
         }
     }
     e.n = n;
@@ -178,18 +178,19 @@ fn edges(p: &Points) -> Edges {
     e
 }
 
-/// Points whose neighbours are selected together (one per vector lane; [`PREFILTER_POINTS`] is a
-/// multiple, so a group never reads past the columns).
-const LANES: usize = 8;
-const _: () = assert!(PREFILTER_POINTS % LANES == 0, "neighbour groups must tile the point columns");
+/// The neighbour selection runs over the points rounded up to a multiple of this (an SSE vector of
+/// `f32`), so its loops have no scalar remainder; [`PREFILTER_POINTS`] is a multiple, so the
+/// rounding never reads past the columns.
+const LANES: usize = 4;
+const _: () = assert!(PREFILTER_POINTS % LANES == 0, "the rounded lane count must fit the point columns");
 
-/// Turns the gathered (dx, dy, direction, direction) columns of `e` into continuous bin
-/// coordinates in place: one branch-free pass over all slots (vectorised).
+/// Turns the gathered (dx, dy, direction, direction) columns of the first `e.n` edges into
+/// continuous bin coordinates in place: one branch-free pass (vectorised).
 fn geometry(e: &mut Edges) {
     let inv_angle_bin = PREFILTER_ANGLE_BINS as f32 / TAU;
     let inv_heading_bin = PREFILTER_HEADING_BINS as f32 / TAU;
     let inv_length_bin = 1.0 / PREFILTER_LENGTH_BIN;
-    for k in 0..MAX_EDGES {
+    for k in 0..e.n {
         let (dx, dy) = (e.length[k], e.heading[k]);
         let along = wrap_near(fast_atan2(dy, dx));
         e.length[k] = (dx * dx + dy * dy).sqrt() * inv_length_bin;
@@ -220,7 +221,7 @@ pub(crate) fn template_features(t: &Template, codes: &mut Vec<u16>, headings: &m
         let b = v as usize;
         if b >= bins { b - bins } else { b }
     };
-    for k in 0..MAX_EDGES {
+    for k in 0..e.n {
         let l = (e.length[k] as usize).min(LENGTH_BINS - 1);
         c[k] = code(l, wrap_bin(e.from[k], PREFILTER_ANGLE_BINS), wrap_bin(e.to[k], PREFILTER_ANGLE_BINS));
         h[k] = wrap_bin(e.heading[k], PREFILTER_HEADING_BINS) as u8;
