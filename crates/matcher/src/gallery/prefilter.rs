@@ -141,7 +141,7 @@ fn edges(p: &Points) -> Edges {
     let mut n = 0;
     // Lanes = points i (all of them at once, rounded up to whole vectors; lanes past `p.n` hold
     // padding, whose keys are all out of range and which are never emitted).
-    let lanes = (p.n + LANES - 1) / LANES * LANES;
+    let lanes = p.n.next_multiple_of(LANES);
     let (ax, ay) = (&xs[..lanes], &ys[..lanes]);
     // near[s][i] = point i's s-th smallest key so far (+∞: none).
     let mut near = [[f32::INFINITY; PREFILTER_POINTS]; K];
