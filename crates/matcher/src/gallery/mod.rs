@@ -242,7 +242,9 @@ impl Gallery {
     /// Inserts many `(subject, finger, views)` entries at once, as if by [`Gallery::insert`] in
     /// order (a later entry for the same subject and finger replaces an earlier one). Prefilter
     /// features are computed in parallel and each shard is locked once: the way to build a
-    /// gallery from the store at start-up.
+    /// gallery from the store at start-up. Cost: ≈ 6.4 µs CPU per template (~46 minutiae; about
+    /// 4 µs of it the prefilter features), i.e. ≈ 156k templates per CPU-second, ≈ 290k/s on two
+    /// free cores (release, `ridgegate bench identify --size 100000`).
     pub fn insert_batch(&self, entries: &[(&str, FingerPosition, &[Template])]) {
         let prepared: Vec<(usize, Vec<shard::Features>)> = entries
             .par_iter()
