@@ -17,22 +17,11 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use ridgegate_core::{FingerImage, Minutia, MinutiaKind, Template};
+use ridgegate_matcher::eval::FVC_SETS;
 use ridgegate_matcher::{Candidate, Probe, compare};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The FVC sets and their resolution (../shared/docs/evaluation.md).
-const SETS: [(&str, u16); 8] = [
-    ("fvc2000_db1_b", 500),
-    ("fvc2000_db2_b", 500),
-    ("fvc2000_db3_b", 500),
-    ("fvc2000_db4_b", 500),
-    ("fvc2002_db1_b", 500),
-    ("fvc2002_db2_b", 569),
-    ("fvc2002_db3_b", 500),
-    ("fvc2002_db4_b", 500),
-];
 
 fn shared() -> PathBuf {
     // ../shared next to the workspace, or wherever RIDGEGATE_SHARED points.
@@ -79,8 +68,10 @@ fn synthetic() -> Vec<Template> {
 /// (set name, templates) for every set present, or one synthetic set.
 fn sets() -> Vec<(String, Vec<Template>)> {
     let root = shared().join("fingerprints");
-    let found: Vec<(String, Vec<Template>)> =
-        SETS.iter().filter_map(|&(name, dpi)| fvc_set(&root.join(name), dpi).map(|t| (name.to_string(), t))).collect();
+    let found: Vec<(String, Vec<Template>)> = FVC_SETS
+        .iter()
+        .filter_map(|&(name, dpi)| fvc_set(&root.join(name), dpi).map(|t| (name.to_string(), t)))
+        .collect();
     if found.is_empty() { vec![("synthetic (../shared absent)".to_string(), synthetic())] } else { found }
 }
 

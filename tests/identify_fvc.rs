@@ -19,20 +19,10 @@
 
 use rayon::prelude::*;
 use ridgegate_core::{FingerImage, Template};
+use ridgegate_matcher::eval::FVC_SETS;
 use ridgegate_matcher::{Candidate, Cascade, Filter, Gallery, Hit, Probe};
 use std::path::{Path, PathBuf};
 
-/// The 8 FVC sample sets and their resolutions (../shared/docs/evaluation.md).
-const SETS: [(&str, u16); 8] = [
-    ("fvc2000_db1_b", 500),
-    ("fvc2000_db2_b", 500),
-    ("fvc2000_db3_b", 500),
-    ("fvc2000_db4_b", 500),
-    ("fvc2002_db1_b", 500),
-    ("fvc2002_db2_b", 569),
-    ("fvc2002_db3_b", 500),
-    ("fvc2002_db4_b", 500),
-];
 /// Results compared per probe.
 const TOP: usize = 10;
 /// Score from which the cascade must be exact whatever its shortlist (FMR 1e-4).
@@ -58,7 +48,7 @@ fn load_all() -> Option<Vec<Sample>> {
         println!("SKIP: {} not found; gallery equivalence test skipped", root.display());
         return None;
     }
-    let jobs: Vec<(String, u32, u32, u16)> = SETS
+    let jobs: Vec<(String, u32, u32, u16)> = FVC_SETS
         .iter()
         .flat_map(|&(set, dpi)| (101..=110).flat_map(move |f| (1..=8).map(move |i| (set.to_string(), f, i, dpi))))
         .collect();

@@ -1,5 +1,6 @@
 //! Known evaluation data sets and how to read them.
 
+use ridgegate_matcher::eval::FVC_SETS;
 use std::path::{Path, PathBuf};
 
 /// Resolution of the FVC sample sets (../shared/docs/evaluation.md): every set is 500 dpi except
@@ -9,7 +10,8 @@ pub fn dpi_for(db: &Path, explicit: Option<u16>) -> u16 {
         return d;
     }
     let name = db.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    if name.starts_with("fvc2002_db2") { 569 } else { 500 }
+    // Set folders may carry the A or B suffix or none (`fvc2002_db2_a`, `fvc2002_db2`).
+    FVC_SETS.iter().find(|(set, _)| name.starts_with(set.trim_end_matches("_b"))).map_or(500, |&(_, dpi)| dpi)
 }
 
 /// One image of an FVC-style set: `<finger>_<impression>.<ext>`.
@@ -50,4 +52,18 @@ pub fn samples(db: &Path) -> anyhow::Result<Vec<Sample>> {
         anyhow::bail!("{} holds no <finger>_<impression> images", db.display());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpi_follows_the_evaluation_protocol() {
+        assert_eq!(dpi_for(Path::new("../shared/fingerprints/fvc2002_db2_b"), None), 569);
+        assert_eq!(dpi_for(Path::new("/x/FVC2002_DB2_A"), None), 569);
+        assert_eq!(dpi_for(Path::new("fvc2002_db1_b"), None), 500);
+        assert_eq!(dpi_for(Path::new("my_sensor"), None), 500);
+        assert_eq!(dpi_for(Path::new("fvc2002_db2_b"), Some(1000)), 1000);
+    }
 }

@@ -12,20 +12,10 @@
 use rayon::prelude::*;
 use ridgegate_admissions::Config;
 use ridgegate_core::{FingerImage, Score};
+use ridgegate_matcher::eval::FVC_SETS;
 use ridgegate_matcher::fusion::{GateDecision, GatePolicy, finger_score};
 use ridgegate_matcher::{Candidate, Probe};
 use std::path::PathBuf;
-
-const SETS: [(&str, u16); 8] = [
-    ("fvc2000_db1_b", 500),
-    ("fvc2000_db2_b", 500),
-    ("fvc2000_db3_b", 500),
-    ("fvc2000_db4_b", 500),
-    ("fvc2002_db1_b", 500),
-    ("fvc2002_db2_b", 569),
-    ("fvc2002_db3_b", 500),
-    ("fvc2002_db4_b", 500),
-];
 
 fn admitted(policy: &GatePolicy, attempts: &[Score]) -> bool {
     (1..=attempts.len()).any(|n| matches!(policy.decide(&attempts[..n]), GateDecision::Admit { .. }))
@@ -47,7 +37,7 @@ fn gate_policy_on_fvc_fingers() {
     let any_finger = GatePolicy { views: 24, ..config.gate_policy };
     let (mut gen_total, mut gen_declared, mut gen_any, mut imp_total, mut imp_declared, mut imp_any) =
         (0, 0, 0, 0, 0, 0);
-    for (set, dpi) in SETS {
+    for (set, dpi) in FVC_SETS {
         // templates[finger][impression]
         let templates: Vec<Vec<ridgegate_core::Template>> = (101..=110)
             .into_par_iter()

@@ -2,6 +2,20 @@
 //!
 //! Scores are "higher = more similar"; a comparison is accepted when `score ≥ threshold`.
 
+/// The eight FVC sample sets of the evaluation protocol (`../shared/docs/evaluation.md`), as folder
+/// name and resolution in dpi: all 500 dpi except FVC2002 DB2 (569 dpi). FVC2000 DB1/DB2 and FVC2002
+/// DB1/DB2 share volunteers (same finger numbers are the same fingers).
+pub const FVC_SETS: [(&str, u16); 8] = [
+    ("fvc2000_db1_b", 500),
+    ("fvc2000_db2_b", 500),
+    ("fvc2000_db3_b", 500),
+    ("fvc2000_db4_b", 500),
+    ("fvc2002_db1_b", 500),
+    ("fvc2002_db2_b", 569),
+    ("fvc2002_db3_b", 500),
+    ("fvc2002_db4_b", 500),
+];
+
 /// Operating points of one experiment. Rates are fractions (0.01 = 1 %).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Metrics {
