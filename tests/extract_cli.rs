@@ -45,6 +45,28 @@ fn extracts_a_synthetic_print_with_dumps_and_formats() {
 }
 
 #[test]
+fn an_existing_template_is_not_replaced_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("ring.png");
+    write_png(&img, 240, 240, |x, y| {
+        let (dx, dy) = (x as f32 - 120.0, y as f32 - 120.0);
+        let r = (dx * dx + dy * dy).sqrt();
+        if r < 100.0 { (128.0 + 90.0 * (r * std::f32::consts::TAU / 9.0).cos()) as u8 } else { 235 }
+    });
+    let existing = dir.path().join("ring.xyt");
+    std::fs::write(&existing, b"precious").unwrap();
+    // Default output folder is next to the image, where a template of that name already is.
+    let o = ridgegate(&["extract", img.to_str().unwrap(), "--format", "xyt"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("already exists") && text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious", "the existing file is untouched");
+
+    let o = ridgegate(&["extract", img.to_str().unwrap(), "--format", "xyt", "--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_ne!(std::fs::read(&existing).unwrap(), b"precious", "--force replaces it");
+}
+
+#[test]
 fn bad_input_is_reported_with_non_zero_exit() {
     let dir = tempfile::tempdir().unwrap();
     let corrupt = dir.path().join("corrupt.png");

@@ -1,4 +1,8 @@
-//! `ridgegate extract IMG... [--dpi N] [--out DIR] [--format F] [--dump DIR]`.
+//! `ridgegate extract IMG... [--dpi N] [--out DIR] [--format F] [--dump DIR] [--force]`.
+//!
+//! An existing template file is never replaced unless `--force` is given: a template may be the
+//! only copy of an enrolment, and the default output folder (next to each image) may hold
+//! reference data that must stay untouched.
 
 use anyhow::{Context, bail};
 use clap::Args as ClapArgs;
@@ -21,6 +25,9 @@ pub struct Args {
     /// Output folder for templates (default: next to each image).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace template files that already exist (default: refuse, and report the image as failed).
+    #[arg(long)]
+    force: bool,
     /// Template format: native (.rgt), iso (.ist), iso2011, ansi, ansi2009, xyt.
     #[arg(long, default_value = "native")]
     format: String,
@@ -93,6 +100,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to `out`; without `force` an existing file is an error and stays untouched
+/// (the file is created exclusively, so a file appearing meanwhile is not replaced either).
+fn write_template(out: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = match options.open(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "{} already exists: not replaced (pass --force to replace it, or --out DIR to write elsewhere)",
+            out.display()
+        ),
+        other => other.with_context(|| format!("creating {}", out.display()))?,
+    };
+    file.write_all(bytes).with_context(|| format!("writing {}", out.display()))
+}
+
 fn one(path: &Path, args: &Args, format: TemplateFormat) -> anyhow::Result<String> {
     let image = FingerImage::load(path, args.dpi)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
@@ -110,7 +138,7 @@ fn one(path: &Path, args: &Args, format: TemplateFormat) -> anyhow::Result<Strin
     let bytes = codecs::export(std::slice::from_ref(&extraction.template), format)?;
     let dir = args.out.clone().unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let out = dir.join(format!("{stem}.{}", extension(format)));
-    std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    write_template(&out, &bytes, args.force)?;
     let mut line =
         format!("{} minutiae, quality {} -> {}", extraction.minutia_count, extraction.quality, out.display());
     if let Some(reason) = &extraction.reason {
