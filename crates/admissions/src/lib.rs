@@ -46,7 +46,7 @@ use ridgegate_matcher::Gallery;
 use ridgegate_store::{AccessContext, ApplicantId, Store};
 use scanner::ScannerSlot;
 use session::CaptureSession;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Shared state of the service. Cloning shares it (an `Arc`); `Send + Sync`.
@@ -82,8 +82,9 @@ impl AppState {
     ) -> Result<Self, ridgegate_store::StoreError> {
         let gallery = Gallery::new();
         let templates = store.load_templates(&AccessContext::system())?;
-        let mut grouped: HashMap<(String, ridgegate_core::FingerPosition), Vec<(u8, ridgegate_core::Template)>> =
-            HashMap::new();
+        // Ordered by (applicant, finger): the gallery's layout is the same on every start-up.
+        let mut grouped: BTreeMap<(String, ridgegate_core::FingerPosition), Vec<(u8, ridgegate_core::Template)>> =
+            BTreeMap::new();
         for t in templates {
             grouped.entry((t.applicant.to_string(), t.finger)).or_default().push((t.view, t.template));
         }
