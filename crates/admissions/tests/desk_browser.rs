@@ -106,43 +106,60 @@ impl Cdp {
         }
     }
 
-    /// Sends a command and waits for its result (events in between are skipped).
-    fn call(&mut self, method: &str, params: Value) -> Value {
+    /// Sends a command and waits for its result or error (events in between are skipped).
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, String> {
         self.next_id += 1;
         let id = self.next_id;
         self.send_text(&json!({"id": id, "method": method, "params": params}).to_string());
         loop {
             let m: Value = serde_json::from_str(&self.read_message()).unwrap();
             if m["id"] == id {
-                if m.get("error").is_some() {
-                    panic!("{method}: {}", m["error"]);
-                }
-                return m["result"].clone();
+                return match m.get("error") {
+                    Some(e) => Err(format!("{method}: {e}")),
+                    None => Ok(m["result"].clone()),
+                };
             }
         }
     }
 
-    /// Evaluates JavaScript in the page (awaiting promises) and returns its value.
-    fn eval(&mut self, js: &str) -> Value {
-        let r = self.call("Runtime.evaluate", json!({"expression": js, "awaitPromise": true, "returnByValue": true}));
-        if let Some(e) = r.get("exceptionDetails") {
-            panic!("{js}: {e}");
-        }
-        r["result"]["value"].clone()
+    /// Sends a command and waits for its result; a DevTools error fails the test.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.try_call(method, params).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Polls `js` until it returns true (or fails after `secs`).
+    /// Evaluates JavaScript in the page (awaiting promises); Err on a DevTools error or a thrown
+    /// exception (e.g. while a navigation replaces the page's execution context).
+    fn try_eval(&mut self, js: &str) -> Result<Value, String> {
+        let r =
+            self.try_call("Runtime.evaluate", json!({"expression": js, "awaitPromise": true, "returnByValue": true}))?;
+        match r.get("exceptionDetails") {
+            Some(e) => Err(format!("{js}: {e}")),
+            None => Ok(r["result"]["value"].clone()),
+        }
+    }
+
+    /// Evaluates JavaScript in the page and returns its value; an exception fails the test.
+    fn eval(&mut self, js: &str) -> Value {
+        self.try_eval(js).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Polls `js` until it returns true (or fails after `secs`). Evaluation errors count as "not
+    /// yet" (the page may be between documents), the last one is reported on timeout.
     fn wait_for(&mut self, js: &str, secs: u64, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut last_error = String::new();
         while Instant::now() < deadline {
-            if self.eval(js) == json!(true) {
-                return;
+            match self.try_eval(js) {
+                Ok(Value::Bool(true)) => return,
+                Ok(_) => {}
+                Err(e) => last_error = e,
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let prompt =
-            self.eval("document.getElementById('prompt').textContent + ' | ' + document.body.innerText.slice(0, 2000)");
-        panic!("timed out waiting for {what}; page: {prompt}");
+        let prompt = self
+            .try_eval("document.getElementById('prompt').textContent + ' | ' + document.body.innerText.slice(0, 2000)")
+            .unwrap_or_else(|e| json!(e));
+        panic!("timed out waiting for {what}; last evaluation error: {last_error:?}; page: {prompt}");
     }
 
     fn click(&mut self, id: &str) {
@@ -232,11 +249,17 @@ async fn desk_page_enrolls_an_applicant_in_headless_chromium() {
     let browser_ws = rx.recv_timeout(Duration::from_secs(30)).expect("chromium did not print its DevTools address");
     let devtools_host = browser_ws.trim_start_matches("ws://").split('/').next().unwrap().to_string();
     let result = tokio::task::spawn_blocking(move || {
-        let list: Value = serde_json::from_str(&http_get(&devtools_host, "/json/list")).unwrap();
-        let page = list.as_array().unwrap().iter().find(|t| t["type"] == "page").expect("a page target")["webSocketDebuggerUrl"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        // The page target may be listed a moment after DevTools starts listening: poll for it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let page = loop {
+            let list: Value = serde_json::from_str(&http_get(&devtools_host, "/json/list")).unwrap();
+            let page = list.as_array().into_iter().flatten().find(|t| t["type"] == "page");
+            if let Some(url) = page.and_then(|t| t["webSocketDebuggerUrl"].as_str()) {
+                break url.to_string();
+            }
+            assert!(Instant::now() < deadline, "chromium listed no page target within 20 s: {list}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
         let mut cdp = Cdp::connect(&page);
         cdp.call("Page.enable", json!({}));
         cdp.call("Page.navigate", json!({"url": format!("http://{addr}/desk/?noprint")}));
