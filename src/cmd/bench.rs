@@ -33,7 +33,8 @@ pub enum BenchCommand {
     /// 1:N identification on a synthetic gallery: build rate, memory, latency percentiles, throughput.
     Identify(super::identify::BenchArgs),
     /// 1:1 matcher speed per FVC-style set (single thread): search-form build, comparison with a
-    /// prebuilt probe over every pair of the set, fresh pair (both search forms + comparison).
+    /// prebuilt probe over every pair of the set, fresh pair (both search forms + comparison),
+    /// repeated (fastest run) and cold (each pair once, in shuffled order).
     Match(MatchArgs),
 }
 
@@ -140,7 +141,7 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
 fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
     // Templates are made in parallel (not timed); all timing runs on one thread.
     println!(
-        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "set",
         "pairs",
         "minut",
@@ -151,7 +152,8 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         "cmp mean",
         "gen p50",
         "fresh p50",
-        "fresh p90"
+        "fresh p90",
+        "cold p50"
     );
     let mut all = MatchTimes::default();
     let mut minutiae_sum = 0.0;
@@ -184,6 +186,14 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
                 }));
             }
         }
+        // Cold fresh pairs: every pair once, in a shuffled order, so that neither the branch
+        // predictors nor the caches have just seen the templates (as at a gate, where each
+        // comparison is new); the repeated figures above are the best case.
+        for (i, j) in shuffled_pairs(templates.len()) {
+            let t0 = Instant::now();
+            black_box(ridgegate_matcher::compare(black_box(&templates[i]), black_box(&templates[j])));
+            times.cold.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
         let minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / templates.len().max(1) as f64;
         minutiae_sum += minutiae;
         let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -193,8 +203,26 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
     if args.dbs.len() > 1 {
         all.print("all", minutiae_sum / args.dbs.len() as f64);
     }
-    println!("µs per operation, single thread, fastest of {} runs per item; p50/p90 over items", args.runs);
+    println!(
+        "µs per operation, single thread, fastest of {} runs per item (cold: one run per pair, shuffled order); \
+         p50/p90 over items",
+        args.runs
+    );
     Ok(())
+}
+
+/// Every unordered pair `(i, j)`, `i < j < n`, once, in a fixed pseudo-random order (Fisher–Yates
+/// with a xorshift generator: the same order on every run).
+fn shuffled_pairs(n: usize) -> Vec<(usize, usize)> {
+    let mut pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for k in (1..pairs.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        pairs.swap(k, (state % (k as u64 + 1)) as usize);
+    }
+    pairs
 }
 
 /// Per-item timings of `ridgegate bench match`, µs.
@@ -208,6 +236,8 @@ struct MatchTimes {
     genuine: Vec<f64>,
     /// Fresh pair: both search forms and the comparison.
     fresh: Vec<f64>,
+    /// Fresh pair timed once per pair, pairs in shuffled order.
+    cold: Vec<f64>,
 }
 
 impl MatchTimes {
@@ -216,6 +246,7 @@ impl MatchTimes {
         self.compare.append(&mut other.compare);
         self.genuine.append(&mut other.genuine);
         self.fresh.append(&mut other.fresh);
+        self.cold.append(&mut other.cold);
     }
 
     fn print(&mut self, name: &str, minutiae: f64) {
@@ -225,7 +256,7 @@ impl MatchTimes {
         };
         let mean = self.compare.iter().sum::<f64>() / self.compare.len().max(1) as f64;
         println!(
-            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
             self.compare.len(),
             q(&mut self.build, 0.5),
             q(&mut self.build, 0.9),
@@ -234,6 +265,24 @@ impl MatchTimes {
             q(&mut self.genuine, 0.5),
             q(&mut self.fresh, 0.5),
             q(&mut self.fresh, 0.9),
+            q(&mut self.cold, 0.5),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffled_pairs_lists_every_pair_once_in_a_fixed_mixed_order() {
+        let pairs = shuffled_pairs(20);
+        let mut sorted = pairs.clone();
+        sorted.sort_unstable();
+        let expected: Vec<(usize, usize)> = (0..20).flat_map(|i| (i + 1..20).map(move |j| (i, j))).collect();
+        assert_eq!(sorted, expected);
+        assert_ne!(pairs, expected, "not shuffled");
+        assert_eq!(pairs, shuffled_pairs(20), "not deterministic");
+        assert!(shuffled_pairs(1).is_empty() && shuffled_pairs(0).is_empty());
     }
 }
