@@ -37,6 +37,9 @@ pub const ORIENT_RADIUS_BLOCKS: usize = 1;
 /// Radius (blocks) of the box smoothing applied twice to the doubled-angle orientation field.
 pub const ORIENT_SMOOTH_RADIUS: usize = 2;
 
+/// Radius (blocks) of the smoothing of the refined orientation field (measured on the first
+/// Gabor pass, whose output is already smooth along the ridges).
+pub const REFINED_ORIENT_SMOOTH_RADIUS: usize = 1;
 /// Length along the ridge normal of the signature window used to measure ridge period, px.
 pub const FREQ_WINDOW_LENGTH: usize = 32;
 /// Half-width along the ridge of that window, px.
