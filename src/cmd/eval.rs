@@ -6,8 +6,11 @@ use anyhow::Context;
 use clap::{Args as ClapArgs, ValueEnum};
 use rayon::prelude::*;
 use ridgegate_core::{FingerImage, codecs};
-use ridgegate_matcher::eval::{Metrics, det_curve, det_svg};
+use ridgegate_matcher::eval::{
+    Interval, Metrics, Trial, det_curve, det_svg, eer_difference_replicates, eer_replicates,
+};
 use ridgegate_matcher::{Candidate, Probe, calibration};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -42,6 +45,47 @@ pub struct Args {
     /// Also measure impostor raw scores across all sets and print the calibration table (Rust source).
     #[arg(long)]
     calibrate: bool,
+    /// A scores file of an earlier run (`--scores`) on the same sets: print the EER change of this
+    /// run against it per set and over all sets, with a 90 % confidence interval (paired
+    /// bootstrap over fingers), to tell a real improvement from noise.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+}
+
+/// Bootstrap replicates behind every confidence interval `eval` prints.
+const BOOTSTRAP_REPLICATES: usize = 1000;
+/// Confidence level of the intervals.
+const CONFIDENCE: f64 = 0.90;
+/// Fixed seed: the intervals are reproducible run to run, and replicate k draws the same fingers
+/// in every set and for both systems of a comparison.
+const BOOTSTRAP_SEED: u64 = 0x5EED_19795;
+
+/// Scores of an earlier `eval --scores` run, by the comparison's `A B` paths.
+fn read_baseline(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading baseline {}", path.display()))?;
+    let mut out = HashMap::new();
+    for (k, line) in text.lines().enumerate() {
+        let mut parts = line.rsplitn(3, ' ');
+        let (kind, score, pair) = (parts.next(), parts.next(), parts.next());
+        let (Some("genuine" | "impostor"), Some(score), Some(pair)) = (kind, score, pair) else {
+            anyhow::bail!(
+                "{} line {}: expected `A B score genuine|impostor` (a file written by `eval --scores`)",
+                path.display(),
+                k + 1
+            );
+        };
+        let score: f64 = score
+            .parse()
+            .with_context(|| format!("{} line {}: score {score:?} is not a number", path.display(), k + 1))?;
+        out.insert(pair.to_string(), score);
+    }
+    Ok(out)
+}
+
+/// A score as the scores file stores it (3 decimals), so that a run compared with a baseline of
+/// the very same system differs by exactly nothing.
+fn as_stored(v: f64) -> f64 {
+    format!("{v:.3}").parse().unwrap_or(v)
 }
 
 struct Set {
@@ -97,13 +141,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )),
         None => None,
     };
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     println!(
-        "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}",
-        "set", "imgs", "FTE", "gen", "imp", "EER%", "FMR100%", "FMR1000%", "ZeroFMR%", "extr ms", "cmp µs"
+        "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}  {:>13}",
+        "set",
+        "imgs",
+        "FTE",
+        "gen",
+        "imp",
+        "EER%",
+        "FMR100%",
+        "FMR1000%",
+        "ZeroFMR%",
+        "extr ms",
+        "cmp µs",
+        "EER% 90% CI"
     );
     let mut curves = Vec::new();
     let mut sets = Vec::new();
     let mut eers = Vec::new();
+    // Per set: bootstrap replicates of the EER, and of the change against the baseline.
+    let mut eer_reps: Vec<Vec<f64>> = Vec::new();
+    let mut changes: Vec<(String, f64, Vec<f64>)> = Vec::new();
     for db in &args.dbs {
         let set = load(db, args.dpi)?;
         let n = set.samples.len();
@@ -137,8 +196,38 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let per_cmp_us = genuine_us.iter().chain(&impostor_us).sum::<f64>() / compared.max(1) as f64;
         let m = Metrics::from_scores(&genuine, &impostor);
         let fte = set.failed.iter().filter(|&&f| f).count();
+        let pairs: Vec<(usize, usize)> = genuine_pairs.iter().chain(&impostor_pairs).copied().collect();
+        let trials: Vec<Trial> = pairs
+            .iter()
+            .zip(genuine.iter().chain(&impostor))
+            .map(|(&(i, j), &score)| Trial { score, fingers: (set.samples[i].finger, set.samples[j].finger) })
+            .collect();
+        let reps = eer_replicates(&trials, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED);
+        let ci = Interval::from_replicates(m.eer, &reps, CONFIDENCE);
+        eer_reps.push(reps);
+        if let (Some(base), Some(path)) = (&baseline, &args.baseline) {
+            let mut before = Vec::with_capacity(trials.len());
+            for (&(i, j), t) in pairs.iter().zip(&trials) {
+                let key = format!("{} {}", set.samples[i].path.display(), set.samples[j].path.display());
+                let Some(&score) = base.get(&key) else {
+                    anyhow::bail!(
+                        "baseline {} has no score for {key}: write it with `eval --scores` on the same --db folders",
+                        path.display()
+                    );
+                };
+                before.push(Trial { score, fingers: t.fingers });
+            }
+            let after: Vec<f64> = trials.iter().map(|t| as_stored(t.score)).collect();
+            let before_m = Metrics::from_scores(
+                &before[..genuine.len()].iter().map(|t| t.score).collect::<Vec<_>>(),
+                &before[genuine.len()..].iter().map(|t| t.score).collect::<Vec<_>>(),
+            );
+            let after_m = Metrics::from_scores(&after[..genuine.len()], &after[genuine.len()..]);
+            let reps = eer_difference_replicates(&before, &after, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED);
+            changes.push((set.name.clone(), after_m.eer - before_m.eer, reps));
+        }
         println!(
-            "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>9.1}",
+            "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>9.1}  {:>6.2}–{:<6.2}",
             set.name,
             n,
             fte,
@@ -149,7 +238,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             100.0 * m.fmr1000,
             100.0 * m.zero_fmr,
             set.extract_ms,
-            per_cmp_us
+            per_cmp_us,
+            100.0 * ci.low,
+            100.0 * ci.high
         );
         eers.push(m.eer);
         if let Some(out) = scores_out.as_mut() {
@@ -165,6 +256,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if eers.len() > 1 {
         println!("mean EER over {} sets: {:.2} %", eers.len(), 100.0 * eers.iter().sum::<f64>() / eers.len() as f64);
+        let ci = Interval::from_replicates(mean(&eers), &mean_replicates(&eer_reps), CONFIDENCE);
+        println!(
+            "mean EER {:.0} % CI: {:.2}–{:.2} % (bootstrap over fingers, {BOOTSTRAP_REPLICATES} replicates)",
+            100.0 * CONFIDENCE,
+            100.0 * ci.low,
+            100.0 * ci.high
+        );
+    }
+    if let Some(path) = &args.baseline {
+        println!(
+            "\nEER change against {} (this run − baseline, percentage points; {:.0} % CI, paired bootstrap over fingers):",
+            path.display(),
+            100.0 * CONFIDENCE
+        );
+        let row = |name: &str, ci: Interval| {
+            println!("{name:<16} {:>+7.2}   ({:+.2} … {:+.2})", 100.0 * ci.estimate, 100.0 * ci.low, 100.0 * ci.high);
+        };
+        for (name, change, reps) in &changes {
+            row(name, Interval::from_replicates(*change, reps, CONFIDENCE));
+        }
+        if changes.len() > 1 {
+            let delta: Vec<f64> = changes.iter().map(|c| c.1).collect();
+            let reps: Vec<Vec<f64>> = changes.iter().map(|c| c.2.clone()).collect();
+            row("mean", Interval::from_replicates(mean(&delta), &mean_replicates(&reps), CONFIDENCE));
+        }
     }
     if let Some(plot) = &args.plot {
         let named: Vec<(&str, Vec<_>)> = curves.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
@@ -175,6 +291,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print_calibration(&sets);
     }
     Ok(())
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// Replicate k of the mean over sets = the mean of every set's replicate k. Every set uses the same
+/// seed, so replicate k draws the same finger positions everywhere: different sets hold different
+/// fingers (independent draws in effect), and sets that share volunteers (FVC2000 DB1/DB2, FVC2002
+/// DB1/DB2: same finger IDs) draw the same volunteers, as they should.
+fn mean_replicates(per_set: &[Vec<f64>]) -> Vec<f64> {
+    let n = per_set.iter().map(Vec::len).min().unwrap_or(0);
+    (0..n).map(|k| mean(&per_set.iter().map(|r| r[k]).collect::<Vec<_>>())).collect()
 }
 
 /// Impostor raw scores over every cross-finger pair within and across sets, turned into

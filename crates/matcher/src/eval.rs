@@ -66,29 +66,32 @@ pub fn det_curve(genuine: &[f64], impostor: &[f64]) -> Vec<DetPoint> {
         .collect()
 }
 
+/// The equal error rate of a DET curve (thresholds ascending): the first threshold where FNMR ≥
+/// FMR, interpolated linearly with the previous point (1 when the curves never cross).
+fn eer_of(det: &[DetPoint]) -> f64 {
+    if det.len() == 1 {
+        return (det[0].fmr + det[0].fnmr) / 2.0;
+    }
+    for w in det.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.fnmr <= a.fmr && b.fnmr >= b.fmr {
+            // Interpolate the crossing of the two straight segments.
+            let da = a.fmr - a.fnmr;
+            let db = b.fnmr - b.fmr;
+            let t = if da + db > 0.0 { da / (da + db) } else { 0.5 };
+            return a.fmr + (b.fmr - a.fmr) * t;
+        }
+    }
+    1.0
+}
+
 impl Metrics {
     /// Computes the operating points. Empty inputs give rates of 0/1 as the definitions imply.
     pub fn from_scores(genuine: &[f64], impostor: &[f64]) -> Metrics {
         let det = det_curve(genuine, impostor);
         let lowest_fnmr = |max_fmr: f64| det.iter().filter(|p| p.fmr <= max_fmr).map(|p| p.fnmr).fold(1.0, f64::min);
-        // EER: the first threshold where FNMR ≥ FMR; average with the previous point's crossing.
-        let mut eer = 1.0;
-        for w in det.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            if a.fnmr <= a.fmr && b.fnmr >= b.fmr {
-                // Interpolate the crossing of the two straight segments.
-                let da = a.fmr - a.fnmr;
-                let db = b.fnmr - b.fmr;
-                let t = if da + db > 0.0 { da / (da + db) } else { 0.5 };
-                eer = a.fmr + (b.fmr - a.fmr) * t;
-                break;
-            }
-        }
-        if det.len() == 1 {
-            eer = (det[0].fmr + det[0].fnmr) / 2.0;
-        }
         Metrics {
-            eer,
+            eer: eer_of(&det),
             fmr100: lowest_fnmr(0.01),
             fmr1000: lowest_fnmr(0.001),
             zero_fmr: lowest_fnmr(0.0),
@@ -96,6 +99,151 @@ impl Metrics {
             impostor: impostor.len(),
         }
     }
+}
+
+/// One comparison of an experiment, for resampling by subject: its score and the fingers whose
+/// samples were compared (genuine when both are the same finger). Finger IDs are any numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trial {
+    /// Similarity score (higher = more similar).
+    pub score: f64,
+    /// The two fingers (subjects) compared.
+    pub fingers: (u32, u32),
+}
+
+/// A rate with a two-sided confidence interval (fractions, like [`Metrics`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// The value measured on the data as it is.
+    pub estimate: f64,
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+impl Interval {
+    /// The percentile interval at `level` (e.g. 0.90) of bootstrap replicates `samples` around
+    /// `estimate`. Cost O(B log B) for B replicates. An empty `samples` gives `[estimate, estimate]`.
+    pub fn from_replicates(estimate: f64, samples: &[f64], level: f64) -> Interval {
+        if samples.is_empty() {
+            return Interval { estimate, low: estimate, high: estimate };
+        }
+        let mut v = samples.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let tail = ((1.0 - level.clamp(0.0, 1.0)) / 2.0 * (v.len() - 1) as f64).round() as usize;
+        Interval { estimate, low: v[tail], high: v[v.len() - 1 - tail] }
+    }
+}
+
+/// Trials prepared for fast resampling: scores sorted once, fingers numbered densely.
+struct Prepared {
+    /// Genuine trials ascending by score: (score, finger index).
+    genuine: Vec<(f64, usize)>,
+    /// Impostor trials ascending by score: (score, finger index, finger index).
+    impostor: Vec<(f64, usize, usize)>,
+    /// Distinct scores ascending, then one above all (the thresholds of [`det_curve`]).
+    thresholds: Vec<f64>,
+    fingers: usize,
+}
+
+impl Prepared {
+    fn new(trials: &[Trial]) -> Prepared {
+        let mut ids: Vec<u32> = trials.iter().flat_map(|t| [t.fingers.0, t.fingers.1]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let index = |f: u32| ids.binary_search(&f).unwrap_or(0);
+        let mut genuine = Vec::new();
+        let mut impostor = Vec::new();
+        for t in trials {
+            let (a, b) = (index(t.fingers.0), index(t.fingers.1));
+            if a == b { genuine.push((t.score, a)) } else { impostor.push((t.score, a, b)) }
+        }
+        genuine.sort_by(|x, y| x.0.total_cmp(&y.0));
+        impostor.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let mut thresholds: Vec<f64> = trials.iter().map(|t| t.score).collect();
+        thresholds.sort_by(|a, b| a.total_cmp(b));
+        thresholds.dedup();
+        if let Some(&last) = thresholds.last() {
+            thresholds.push(last + 1.0);
+        }
+        Prepared { genuine, impostor, thresholds, fingers: ids.len() }
+    }
+
+    /// EER with each finger counted `w[f]` times: a genuine trial weighs `w[f]`, an impostor
+    /// trial `w[f]·w[g]` (all ones: exactly [`Metrics::from_scores`]'s EER). `det` is scratch.
+    fn eer(&self, w: &[u32], det: &mut Vec<DetPoint>) -> f64 {
+        let gw = |&(_, f): &(f64, usize)| w[f] as f64;
+        let iw = |&(_, f, g): &(f64, usize, usize)| (w[f] * w[g]) as f64;
+        let g_total: f64 = self.genuine.iter().map(gw).sum();
+        let i_total: f64 = self.impostor.iter().map(iw).sum();
+        let (mut g_below, mut i_below, mut gk, mut ik) = (0.0, 0.0, 0, 0);
+        det.clear();
+        for &t in &self.thresholds {
+            while gk < self.genuine.len() && self.genuine[gk].0 < t {
+                g_below += gw(&self.genuine[gk]);
+                gk += 1;
+            }
+            while ik < self.impostor.len() && self.impostor[ik].0 < t {
+                i_below += iw(&self.impostor[ik]);
+                ik += 1;
+            }
+            let fnmr = if g_total > 0.0 { g_below / g_total } else { 0.0 };
+            let fmr = if i_total > 0.0 { (i_total - i_below) / i_total } else { 0.0 };
+            det.push(DetPoint { threshold: t, fmr, fnmr });
+        }
+        eer_of(det)
+    }
+}
+
+/// Deterministic finger multiplicities of one bootstrap replicate: `n` fingers drawn with
+/// replacement (SplitMix64 stream from `state`).
+fn draw(state: &mut u64, n: usize, w: &mut Vec<u32>) {
+    w.clear();
+    w.resize(n, 0);
+    for _ in 0..n {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        w[(((z >> 32) * n as u64) >> 32) as usize] += 1;
+    }
+}
+
+/// Bootstrap replicates of the EER, resampling *fingers* (subjects) with replacement, as
+/// ISO/IEC 19795-1 and Bolle et al.'s "subsets bootstrap" recommend: comparisons that share a
+/// finger are correlated, so resampling single comparisons would understate the uncertainty.
+/// Deterministic for a given `seed`; replicate k of two calls with the same seed and the same
+/// finger set draws the same fingers (so replicates of several sets can be averaged, and two
+/// systems compared pairwise). Cost O(resamples · trials).
+pub fn eer_replicates(trials: &[Trial], resamples: usize, seed: u64) -> Vec<f64> {
+    let prepared = Prepared::new(trials);
+    let (mut state, mut w, mut det) = (seed, Vec::new(), Vec::new());
+    (0..resamples)
+        .map(|_| {
+            draw(&mut state, prepared.fingers, &mut w);
+            prepared.eer(&w, &mut det)
+        })
+        .collect()
+}
+
+/// Paired bootstrap of the EER difference `b − a` of two systems scoring the same comparisons
+/// (`a[k]` and `b[k]` are the same pair of samples; fingers taken from `a`): each replicate draws
+/// one set of fingers and measures both systems on it, so the noise both share (which fingers
+/// happen to be hard) cancels. A negative difference means `b` errs less. Cost O(resamples ·
+/// trials). Panics if the slices differ in length.
+pub fn eer_difference_replicates(a: &[Trial], b: &[f64], resamples: usize, seed: u64) -> Vec<f64> {
+    assert_eq!(a.len(), b.len(), "paired bootstrap needs the same comparisons for both systems");
+    let other: Vec<Trial> = a.iter().zip(b).map(|(t, &score)| Trial { score, fingers: t.fingers }).collect();
+    let (pa, pb) = (Prepared::new(a), Prepared::new(&other));
+    let (mut state, mut w, mut det) = (seed, Vec::new(), Vec::new());
+    (0..resamples)
+        .map(|_| {
+            draw(&mut state, pa.fingers, &mut w);
+            pb.eer(&w, &mut det) - pa.eer(&w, &mut det)
+        })
+        .collect()
 }
 
 /// An SVG DET plot (FNMR vs FMR, both on log axes from 1e-4 to 1) of one or more named curves.
@@ -154,6 +302,103 @@ mod tests {
         let m = Metrics::from_scores(&g, &i);
         assert!((m.eer - 0.25).abs() < 0.02, "{}", m.eer);
         assert!(m.zero_fmr > 0.45 && m.zero_fmr <= 0.51, "{}", m.zero_fmr);
+    }
+
+    fn trials(genuine: &[(f64, u32)], impostor: &[(f64, u32, u32)]) -> Vec<Trial> {
+        genuine
+            .iter()
+            .map(|&(score, f)| Trial { score, fingers: (f, f) })
+            .chain(impostor.iter().map(|&(score, f, g)| Trial { score, fingers: (f, g) }))
+            .collect()
+    }
+
+    /// Scores of `fingers` fingers, `per` impressions each: genuine around `g_mean`, impostor
+    /// around 0, with some fingers much harder than others (as in real sets).
+    fn synthetic(fingers: u32, per: u32, g_mean: f64, seed: u64) -> Vec<Trial> {
+        let mut state = seed;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut g, mut i) = (Vec::new(), Vec::new());
+        for f in 0..fingers {
+            let hard = if f % 4 == 0 { 0.4 } else { 1.0 };
+            for _ in 0..per * (per - 1) / 2 {
+                g.push((hard * g_mean + next(), f));
+            }
+            for h in f + 1..fingers {
+                for _ in 0..4 {
+                    i.push((next() * 1.5, f, h));
+                }
+            }
+        }
+        trials(&g, &i)
+    }
+
+    #[test]
+    fn unit_weights_reproduce_the_eer() {
+        let t = synthetic(10, 8, 1.2, 3);
+        let g: Vec<f64> = t.iter().filter(|t| t.fingers.0 == t.fingers.1).map(|t| t.score).collect();
+        let i: Vec<f64> = t.iter().filter(|t| t.fingers.0 != t.fingers.1).map(|t| t.score).collect();
+        let p = Prepared::new(&t);
+        let eer = p.eer(&vec![1; p.fingers], &mut Vec::new());
+        assert_eq!(eer, Metrics::from_scores(&g, &i).eer);
+        assert!(eer > 0.02 && eer < 0.5, "{eer}");
+    }
+
+    #[test]
+    fn bootstrap_interval_contains_the_estimate_and_is_deterministic() {
+        let t = synthetic(10, 8, 1.2, 5);
+        let p = Prepared::new(&t);
+        let eer = p.eer(&vec![1; p.fingers], &mut Vec::new());
+        let r = eer_replicates(&t, 400, 11);
+        assert_eq!(r, eer_replicates(&t, 400, 11));
+        let ci = Interval::from_replicates(eer, &r, 0.9);
+        assert!(ci.low <= eer && eer <= ci.high, "{ci:?}");
+        assert!(ci.high - ci.low > 0.005, "hard fingers make the EER uncertain: {ci:?}");
+        // More fingers, same score model: a narrower interval.
+        let big = synthetic(40, 8, 1.2, 5);
+        let pb = Prepared::new(&big);
+        let eb = pb.eer(&vec![1; pb.fingers], &mut Vec::new());
+        let cb = Interval::from_replicates(eb, &eer_replicates(&big, 400, 11), 0.9);
+        assert!(cb.high - cb.low < ci.high - ci.low, "{cb:?} vs {ci:?}");
+    }
+
+    #[test]
+    fn paired_difference_detects_a_better_system_and_not_an_equal_one() {
+        let a = synthetic(10, 8, 1.2, 9);
+        // The same comparisons, genuine scores raised: fewer errors on every finger.
+        let better: Vec<f64> = a.iter().map(|t| t.score + if t.fingers.0 == t.fingers.1 { 0.3 } else { 0.0 }).collect();
+        let d = eer_difference_replicates(&a, &better, 300, 1);
+        let ci = Interval::from_replicates(0.0, &d, 0.9);
+        assert!(ci.high < 0.0, "{ci:?}");
+        let same: Vec<f64> = a.iter().map(|t| t.score).collect();
+        assert!(eer_difference_replicates(&a, &same, 50, 1).iter().all(|&x| x == 0.0));
+    }
+
+    proptest::proptest! {
+        /// With every finger drawn once, the resampling EER is the plain EER, ties included.
+        #[test]
+        fn unit_weights_equal_the_plain_eer(
+            g in proptest::collection::vec((0u8..20, 0u32..5), 1..40),
+            i in proptest::collection::vec((0u8..20, 0u32..5, 1u32..5), 1..80),
+        ) {
+            let imp: Vec<(f64, u32, u32)> = i.iter().map(|&(s, f, d)| (s as f64, f, (f + d) % 5)).collect();
+            let gen_: Vec<(f64, u32)> = g.iter().map(|&(s, f)| (s as f64 + 3.0, f)).collect();
+            let t = trials(&gen_, &imp);
+            let p = Prepared::new(&t);
+            let gs: Vec<f64> = gen_.iter().map(|x| x.0).collect();
+            let is: Vec<f64> = imp.iter().map(|x| x.0).collect();
+            proptest::prop_assert_eq!(p.eer(&vec![1; p.fingers], &mut Vec::new()), Metrics::from_scores(&gs, &is).eer);
+        }
+    }
+
+    #[test]
+    fn interval_percentiles() {
+        let v: Vec<f64> = (0..101).map(|k| k as f64).collect();
+        let ci = Interval::from_replicates(50.0, &v, 0.9);
+        assert_eq!((ci.low, ci.high), (5.0, 95.0));
+        assert_eq!(Interval::from_replicates(1.0, &[], 0.9), Interval { estimate: 1.0, low: 1.0, high: 1.0 });
     }
 
     #[test]

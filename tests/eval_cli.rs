@@ -1,0 +1,74 @@
+//! End-to-end: `ridgegate eval` prints per-set confidence intervals, and `--baseline` compares a
+//! run with an earlier scores file (exactly zero change against itself; a clear error when the
+//! baseline does not cover the comparisons).
+
+use ridgegate_core::{Minutia, MinutiaKind, Template};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn eval(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ridgegate")).arg("eval").args(args).output().expect("run ridgegate")
+}
+
+/// A small FVC-style set of native templates: `fingers` random minutia patterns, each seen
+/// `impressions` times with a shift, jitter and a dropped minutia or two.
+fn write_set(dir: &Path, fingers: u32, impressions: u32) {
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    for f in 1..=fingers {
+        let master: Vec<(i32, i32, f32)> = (0..35)
+            .map(|_| (40 + (next() % 220) as i32, 40 + (next() % 280) as i32, (next() % 628) as f32 / 100.0))
+            .collect();
+        for i in 1..=impressions {
+            let (dx, dy) = ((next() % 21) as i32 - 10, (next() % 21) as i32 - 10);
+            let mut t = Template::new(300, 360, 500);
+            for &(x, y, a) in &master {
+                if next() % 10 == 0 {
+                    continue; // missed by the extractor
+                }
+                let (jx, jy) = ((next() % 5) as i32 - 2, (next() % 5) as i32 - 2);
+                let (x, y) = ((x + dx + jx).clamp(0, 299) as u16, (y + dy + jy).clamp(0, 359) as u16);
+                t.minutiae.push(Minutia::new(x, y, a, MinutiaKind::Ending, 60));
+            }
+            std::fs::write(dir.join(format!("{f}_{i}.rgt")), t.encode().unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn intervals_and_baseline_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("mini");
+    std::fs::create_dir(&set).unwrap();
+    write_set(&set, 6, 4);
+    let scores = dir.path().join("scores.txt");
+    let out = eval(&["--db", set.to_str().unwrap(), "--scores", scores.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("EER% 90% CI"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("mini ")).expect("a row for the set");
+    assert!(row.contains('–'), "{row}");
+
+    // Against itself: exactly no change.
+    let out = eval(&["--db", set.to_str().unwrap(), "--baseline", scores.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let change = text.lines().rev().find(|l| l.starts_with("mini ")).expect("a change row");
+    assert!(change.contains("+0.00   (+0.00 … +0.00)"), "{change}");
+
+    // A baseline that lacks this run's comparisons, or is not a scores file: clear errors.
+    let partial = dir.path().join("partial.txt");
+    let all = std::fs::read_to_string(&scores).unwrap();
+    std::fs::write(&partial, all.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let out = eval(&["--db", set.to_str().unwrap(), "--baseline", partial.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("has no score for"), "{err}");
+    let junk = dir.path().join("junk.txt");
+    std::fs::write(&junk, "not a scores file\n").unwrap();
+    let out = eval(&["--db", set.to_str().unwrap(), "--baseline", junk.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("line 1"), "{err}");
+}
