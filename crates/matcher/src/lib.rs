@@ -67,7 +67,7 @@ impl Candidate {
     /// Builds the search form (rescaling to 500 dpi, one cylinder per minutia). Cost: linear in
     /// minutiae × neighbours (see the bench).
     pub fn new(template: &Template) -> Self {
-        Candidate { t: SearchTemplate::new(template) }
+        Candidate { t: SearchTemplate::for_side(template, search::Side::Candidate) }
     }
     /// Number of minutiae with a usable cylinder (those that take part in matching).
     pub fn minutia_count(&self) -> usize {
@@ -85,7 +85,7 @@ pub struct Probe {
 impl Probe {
     /// Builds the probe's search form (same cost as [`Candidate::new`]).
     pub fn new(template: &Template) -> Self {
-        Probe { t: SearchTemplate::new(template) }
+        Probe { t: SearchTemplate::for_side(template, search::Side::Probe) }
     }
 
     /// Calibrated similarity of this probe and a candidate (see [`calibration`] for the FMR

@@ -52,10 +52,11 @@ pub(crate) struct SearchTemplate {
     /// `CYLINDER_WORDS` words per point: validity mask, then the direction layers.
     pub cylinders: Vec<u64>,
     /// Per point: the union of its cylinder's direction layers (where any neighbour lies), for
-    /// the cheap pre-selection of candidate pairs.
+    /// the cheap pre-selection of candidate pairs (probe side; empty in a [`Side::Candidate`] form).
     pub occupancy: Vec<Occupancy>,
     /// The points ordered by direction (ties by index): the candidate-side loop of the
-    /// pre-selection runs in this order, so that its rotation test is predictable.
+    /// pre-selection runs in this order, so that its rotation test is predictable (empty in a
+    /// [`Side::Probe`] form).
     pub by_direction: Vec<DirectionEntry>,
     /// Number of minutiae considered (valid cylinder or not).
     pub minutiae: usize,
@@ -66,8 +67,21 @@ pub(crate) struct SearchTemplate {
     pub hull: Hull,
 }
 
+/// Which side of a comparison a search form serves: each side reads part of the pre-selection
+/// data, so a one-sided form skips the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Probe side only: [`SearchTemplate::occupancy`], no [`SearchTemplate::by_direction`].
+    Probe,
+    /// Candidate side only: [`SearchTemplate::by_direction`], no [`SearchTemplate::occupancy`].
+    Candidate,
+    /// Both.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Both,
+}
+
 /// A point in [`SearchTemplate::by_direction`] order: what the pre-selection reads of it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DirectionEntry {
     pub dir: f32,
     /// Index in [`SearchTemplate::points`].
@@ -314,9 +328,15 @@ impl HullTest<'_> {
 }
 
 impl SearchTemplate {
-    /// Rescales, selects the best minutiae and builds their cylinders. Cost O(n·k·cells) for n
-    /// minutiae with k neighbours each.
+    /// Rescales, selects the best minutiae and builds their cylinders, with the pre-selection
+    /// data of both sides. Cost O(n·k·cells) for n minutiae with k neighbours each.
+    #[cfg(test)]
     pub fn new(t: &Template) -> Self {
+        Self::for_side(t, Side::Both)
+    }
+
+    /// [`SearchTemplate::new`] with only the pre-selection data that `side` reads.
+    pub fn for_side(t: &Template, side: Side) -> Self {
         let scale = MATCH_DPI / t.dpi.max(1) as f32;
         let mut minutiae = t.minutiae.clone();
         minutiae.sort_by(|a, b| b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
@@ -331,7 +351,7 @@ impl SearchTemplate {
         let mut points = Vec::with_capacity(all.len());
         let mut occupancy = Vec::with_capacity(all.len());
         let mut cylinders = Vec::with_capacity(all.len() * CYLINDER_WORDS);
-        let mut values = vec![[0f32; LANES]; CELLS];
+        let mut values = [[0f32; LANES]; CELLS];
         let mut words = [0u64; CYLINDER_WORDS];
         for (c, m) in all.iter().enumerate() {
             if build_cylinder(c, &all, &hull, geometry, &mut values, &mut words) {
@@ -348,16 +368,22 @@ impl SearchTemplate {
                 occupancy.push(Occupancy { valid, occupied: union });
             }
         }
-        let mut by_direction: Vec<DirectionEntry> = points
-            .iter()
-            .zip(&occupancy)
-            .enumerate()
-            .map(|(i, (p, &occupancy))| DirectionEntry { dir: p.dir, index: i as u16, occupancy })
-            .collect();
-        by_direction.sort_unstable_by(|a, b| a.dir.total_cmp(&b.dir).then(a.index.cmp(&b.index)));
+        let mut by_direction = Vec::new();
+        if side != Side::Probe {
+            by_direction.extend(points.iter().zip(&occupancy).enumerate().map(|(i, (p, &occupancy))| DirectionEntry {
+                dir: p.dir,
+                index: i as u16,
+                occupancy,
+            }));
+            by_direction.sort_unstable_by(|a, b| a.dir.total_cmp(&b.dir).then(a.index.cmp(&b.index)));
+        }
+        if side == Side::Candidate {
+            occupancy = Vec::new();
+        }
         let minutiae = all.len();
         let mut all = all;
-        all.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
+        // Unstable: points that compare equal are identical.
+        all.sort_unstable_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
         SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull }
     }
 
@@ -545,7 +571,7 @@ fn sum_bytes(v: u64) -> u32 {
 
 /// A cylinder's valid cells and the cells where any neighbour lies (any direction): a compact
 /// summary for the pre-selection of candidate pairs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Occupancy {
     pub valid: [u64; LAYER_WORDS],
     pub occupied: [u64; LAYER_WORDS],
@@ -702,6 +728,26 @@ mod tests {
         let i0 = ((u - reach) / CELL_SIDE + half - 0.5).ceil().max(0.0) as usize;
         let i1 = ((u + reach) / CELL_SIDE + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
         if i1 < 0.0 { None } else { Some((i0, i1 as usize)) }
+    }
+
+    #[test]
+    fn one_sided_forms_hold_what_their_side_reads() {
+        for seed in 1..20 {
+            let t = crate::testkit::random_template(seed, 10 + 5 * seed as usize, true);
+            let both = SearchTemplate::new(&t);
+            let probe = SearchTemplate::for_side(&t, Side::Probe);
+            let candidate = SearchTemplate::for_side(&t, Side::Candidate);
+            assert!(!both.points.is_empty(), "seed {seed}: no valid cylinder");
+            for one in [&probe, &candidate] {
+                assert_eq!(one.points, both.points);
+                assert_eq!(one.cylinders, both.cylinders);
+                assert_eq!((&one.all, one.minutiae), (&both.all, both.minutiae));
+            }
+            assert_eq!(probe.occupancy, both.occupancy);
+            assert!(probe.by_direction.is_empty());
+            assert_eq!(candidate.by_direction, both.by_direction);
+            assert!(candidate.occupancy.is_empty());
+        }
     }
 
     #[test]
