@@ -11,7 +11,7 @@
 //! no information and are masked out of comparisons.
 
 use crate::params::*;
-use ridgegate_core::Template;
+use ridgegate_core::{Minutia, Template};
 use std::f32::consts::{PI, TAU};
 use std::sync::LazyLock;
 
@@ -338,11 +338,10 @@ impl SearchTemplate {
     /// [`SearchTemplate::new`] with only the pre-selection data that `side` reads.
     pub fn for_side(t: &Template, side: Side) -> Self {
         let scale = MATCH_DPI / t.dpi.max(1) as f32;
-        let mut minutiae = t.minutiae.clone();
-        minutiae.sort_by(|a, b| b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
-        minutiae.truncate(MAX_MATCH_MINUTIAE);
-        let all: Vec<Point> = minutiae
-            .iter()
+        let all: Vec<Point> = match_order(&t.minutiae)
+            .into_iter()
+            .take(MAX_MATCH_MINUTIAE)
+            .map(|i| &t.minutiae[i])
             // ISO angle is counter-clockwise as seen (y down): image-space direction is its negation.
             .map(|m| Point { x: m.x as f32 * scale, y: m.y as f32 * scale, dir: wrap(-m.angle) })
             .collect();
@@ -392,6 +391,36 @@ impl SearchTemplate {
     pub fn cylinder(&self, i: usize) -> &[u64] {
         &self.cylinders[i * CYLINDER_WORDS..(i + 1) * CYLINDER_WORDS]
     }
+}
+
+/// Indices of `minutiae`, best quality first, then by y and x, ties in template order (the
+/// order in which a search form keeps them). One integer key per minutia (quality, y, x, index)
+/// sorted unstably: the stable order without a comparison closure or the stable sort's buffer.
+fn match_order(minutiae: &[Minutia]) -> Vec<usize> {
+    const INDEX_BITS: u32 = 24;
+    if minutiae.len() > 1 << INDEX_BITS {
+        // Beyond any real template (the index would not fit its field).
+        return match_order_by_comparison(minutiae);
+    }
+    let mut keys: Vec<u64> = minutiae
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            u64::from(u8::MAX - m.quality) << 56 | u64::from(m.y) << 40 | u64::from(m.x) << INDEX_BITS | i as u64
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| (k & ((1 << INDEX_BITS) - 1)) as usize).collect()
+}
+
+/// [`match_order`] by a stable comparison sort.
+fn match_order_by_comparison(minutiae: &[Minutia]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..minutiae.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&minutiae[a], &minutiae[b]);
+        b.quality.cmp(&a.quality).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x))
+    });
+    order
 }
 
 /// Builds the cylinder of `all[c]` into `words`; false if the cylinder is invalid. `values` is
@@ -454,10 +483,10 @@ fn build_cylinder(
         let q = all[t as usize];
         let (dx, dy) = (q.x - m.x, q.y - m.y);
         let (u, v) = (cos * dx + sin * dy, -sin * dx + cos * dy);
+        let (Some((i0, i1)), Some((j0, j1))) = (cell_span(u), cell_span(v)) else { continue };
         let d = unit_angle_delta(q.dir, m.dir);
         let step = table_index((d + PI) / TAU * DIRECTION_STEPS as f32).min(DIRECTION_STEPS - 1);
         let w = &dirw[step];
-        let (Some((i0, i1)), Some((j0, j1))) = (cell_span(u), cell_span(v)) else { continue };
         let mut gx = [0f32; SPATIAL_CELLS];
         for (gx, &centre) in gx[i0..=i1].iter_mut().zip(&g.axis[i0..=i1]) {
             *gx = gauss_at(u - centre);
@@ -777,6 +806,18 @@ mod tests {
         #[test]
         fn cell_span_equals_ceil_floor(u in -300.0f32..300.0) {
             prop_assert_eq!(cell_span(u), cell_span_reference(u));
+        }
+
+        /// Many ties in (quality, y, x): the template order must decide, as the stable sort did.
+        #[test]
+        fn match_order_is_the_stable_order(
+            raw in proptest::collection::vec((0u8..4, 0u16..6, 0u16..6, 0.0f32..TAU), 0..200),
+        ) {
+            let minutiae: Vec<Minutia> = raw
+                .iter()
+                .map(|&(q, y, x, a)| Minutia::new(x, y, a, ridgegate_core::MinutiaKind::Ending, q * 30))
+                .collect();
+            prop_assert_eq!(match_order(&minutiae), match_order_by_comparison(&minutiae));
         }
 
         #[test]
