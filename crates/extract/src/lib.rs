@@ -12,8 +12,9 @@
 //!    [`orientation::gradient_moments`]) → [`segmentation::segmentation_mask`] — foreground blocks;
 //! 4. [`orientation::orientation_field`] — ridge direction and coherence per 8×8 block;
 //! 5. [`frequency::ridge_period`] — ridge period per block;
-//! 6. [`enhancement::enhanced_image`] twice — oriented Gabor filtering, the orientation re-measured
-//!    on the first pass ([`orientation::refined_field`]) for the second — → [`enhancement::binarized_image`];
+//! 6. [`enhancement::enhanced_image`] twice — oriented Gabor filtering, the orientation
+//!    ([`orientation::refined_field`]) and ridge period re-measured on the first pass for the
+//!    second — → [`enhancement::binarized_image`];
 //! 7. [`cleanup::cleaned_ridges`] → [`thinning::skeleton`] — small valley holes filled, then the
 //!    one-pixel ridge skeleton;
 //! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
@@ -44,7 +45,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 6;
+pub const ALGORITHM_VERSION: u16 = 7;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -121,6 +122,9 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     let first_pass = enhancement::enhanced_image(&norm, &field, &period, &mask);
     let field = orientation::refined_field(&first_pass, field, &mask);
     offer(sink, "orientation-refined", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
+    // The ridge period re-measured on the first pass too: its signatures are free of pores and
+    // dots. The frequency validity (a quality factor) stays the raw image's.
+    let (period, _) = frequency::ridge_period(&first_pass, &field, &mask);
     let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask);
     offer(sink, "enhanced", || dump::render_plane(&enhanced, -0.6, 0.6));
     let binary = enhancement::binarized_image(&enhanced, &mask);
