@@ -317,11 +317,14 @@ enum HullTest<'a> {
 }
 
 impl HullTest<'_> {
-    /// Whether (x, y) lies within `margin` of the hull.
+    /// Whether (x, y) lies within `margin` of the hull. Tests every kept edge (no early exit: a
+    /// few edges, and the branch would depend on the data).
     #[inline]
     fn passes(&self, x: f32, y: f32, margin: f32) -> bool {
         match self {
-            HullTest::Edges(e, n) => e[..*n].iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin),
+            HullTest::Edges(e, n) => {
+                e[..*n].iter().fold(true, |inside, &(nx, ny, c)| inside & (nx * x + ny * y - c <= margin))
+            }
             HullTest::Full(h) => h.near(x, y, margin),
         }
     }
@@ -464,10 +467,9 @@ fn build_cylinder(
         let mut valid = 0usize;
         for &(cell, u, v) in &g.disc {
             let (x, y) = (m.x + cos * u - sin * v, m.y + sin * u + cos * v);
-            if near.passes(x, y, HULL_MARGIN) {
-                words[cell / 64] |= 1u64 << (cell % 64);
-                valid += 1;
-            }
+            let inside = near.passes(x, y, HULL_MARGIN);
+            words[cell / 64] |= u64::from(inside) << (cell % 64);
+            valid += usize::from(inside);
         }
         valid
     };
