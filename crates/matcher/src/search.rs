@@ -449,7 +449,8 @@ fn build_cylinder(
     for (t, q) in all.iter().enumerate().take(MAX_MATCH_MINUTIAE) {
         let (dx, dy) = (q.x - m.x, q.y - m.y);
         near[neighbours] = t as u16;
-        neighbours += (!(dx * dx + dy * dy > NEIGHBOUR_REACH * NEIGHBOUR_REACH) & (t != c)) as usize;
+        // Coordinates are finite (pixel positions × scale): `<=` is the negation of `>`.
+        neighbours += usize::from((dx * dx + dy * dy <= NEIGHBOUR_REACH * NEIGHBOUR_REACH) & (t != c));
     }
     if neighbours < MIN_NEIGHBOURS {
         return false;
