@@ -72,3 +72,32 @@ fn intervals_and_baseline_comparison() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("line 1"), "{err}");
 }
+
+#[test]
+fn shifts_evaluate_every_image_shift_and_refuse_templates_and_other_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ridgegate_synth::SynthConfig::default();
+    for finger in 0..3u64 {
+        let images = ridgegate_synth::finger_impressions(&config, 7, finger, 2).unwrap();
+        for (i, img) in images.iter().enumerate() {
+            std::fs::write(dir.path().join(ridgegate_synth::fvc_name(finger, i as u32)), img.to_png()).unwrap();
+        }
+    }
+    let db = dir.path().to_str().unwrap();
+    let o = eval(&["--db", db, "--shifts", "3"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("+0px") && out.contains("+2px") && !out.contains("+3px"), "{out}");
+    let row = out.lines().last().unwrap();
+    let cells: Vec<f64> = row.split_whitespace().skip(1).take(4).map(|c| c.parse().unwrap()).collect();
+    assert_eq!(cells.len(), 4, "three shifts and their mean: {row}");
+    assert!((cells[3] - (cells[0] + cells[1] + cells[2]) / 3.0).abs() < 0.01, "mean of the shifts: {row}");
+
+    let o = eval(&["--db", db, "--shifts", "2", "--scores", dir.path().join("s.txt").to_str().unwrap()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--shifts prints EERs only"));
+
+    let templates = tempfile::tempdir().unwrap();
+    write_set(templates.path(), 2, 2);
+    let o = eval(&["--db", templates.path().to_str().unwrap(), "--shifts", "2"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--shifts needs images"));
+}

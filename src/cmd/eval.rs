@@ -50,6 +50,13 @@ pub struct Args {
     /// bootstrap over fingers), to tell a real improvement from noise.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// Repeat the evaluation on images shifted by 0, 1, …, N−1 pixels (that many rows and columns
+    /// cropped off the top and left before extraction) and print each set's EER per shift and
+    /// their mean. A block-based extractor sees a different block grid at each shift, so single
+    /// EERs move by more than small changes do; judge extractor changes by the mean. Images only;
+    /// not combined with --scores, --baseline, --plot or --calibrate. Costs N evaluations.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
+    shifts: u32,
 }
 
 /// Bootstrap replicates behind every confidence interval `eval` prints.
@@ -97,7 +104,19 @@ struct Set {
     extract_ms: f64,
 }
 
-fn load(db: &Path, dpi: Option<u16>) -> anyhow::Result<Set> {
+/// `img` without its first `k` rows and columns (the same print on a block grid shifted by `k`).
+fn shifted(img: FingerImage, k: u32) -> anyhow::Result<FingerImage> {
+    if k == 0 {
+        return Ok(img);
+    }
+    let (w, h) = (img.width(), img.height());
+    anyhow::ensure!(w > k && h > k, "a {w}×{h} image cannot be shifted by {k} px");
+    let pixels = img.pixels();
+    let cropped = (k..h).flat_map(|y| pixels[(y * w + k) as usize..((y + 1) * w) as usize].iter().copied()).collect();
+    Ok(FingerImage::new(w - k, h - k, img.dpi(), cropped)?)
+}
+
+fn load(db: &Path, dpi: Option<u16>, shift: u32) -> anyhow::Result<Set> {
     let dpi = datasets::dpi_for(db, dpi);
     let samples = datasets::samples(db)?;
     let results: Vec<anyhow::Result<(ridgegate_core::Template, f64)>> = samples
@@ -106,12 +125,17 @@ fn load(db: &Path, dpi: Option<u16>) -> anyhow::Result<Set> {
             let bytes = std::fs::read(&s.path).with_context(|| format!("reading {}", s.path.display()))?;
             if codecs::TemplateFormat::detect(&bytes).is_some() {
                 // A template made elsewhere: evaluate the matcher on it (no extraction time).
+                anyhow::ensure!(
+                    shift == 0,
+                    "{} is a template: --shifts needs images (it re-extracts shifted images)",
+                    s.path.display()
+                );
                 let (_, mut views) =
                     codecs::import(&bytes).with_context(|| format!("{} is a corrupt template", s.path.display()))?;
                 let template = views.swap_remove(0);
                 return Ok((template, 0.0));
             }
-            let img = FingerImage::decode(&bytes, Some(dpi))?;
+            let img = shifted(FingerImage::decode(&bytes, Some(dpi))?, shift)?;
             let t0 = Instant::now();
             let e = ridgegate_extract::extract(&img)?;
             Ok((e.template, t0.elapsed().as_secs_f64() * 1e3))
@@ -135,6 +159,9 @@ fn load(db: &Path, dpi: Option<u16>) -> anyhow::Result<Set> {
 
 /// Runs `ridgegate eval`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.shifts > 1 {
+        return run_shifts(&args);
+    }
     let mut scores_out = match &args.scores {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
@@ -164,20 +191,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut eer_reps: Vec<Vec<f64>> = Vec::new();
     let mut changes: Vec<(String, f64, Vec<f64>)> = Vec::new();
     for db in &args.dbs {
-        let set = load(db, args.dpi)?;
-        let n = set.samples.len();
-        let mut genuine_pairs = Vec::new();
-        let mut impostor_pairs = Vec::new();
-        for i in 0..n {
-            for j in i + 1..n {
-                let (a, b) = (&set.samples[i], &set.samples[j]);
-                if a.finger == b.finger {
-                    genuine_pairs.push((i, j));
-                } else if args.impostors == Impostors::All || (a.impression == 1 && b.impression == 1) {
-                    impostor_pairs.push((i, j));
-                }
-            }
-        }
+        let set = load(db, args.dpi, 0)?;
+        let (genuine_pairs, impostor_pairs) = comparison_pairs(&set, args.impostors);
         // Each comparison is timed inside its worker thread (prebuilt probe and candidate, as in
         // 1:N), so the mean does not grow with idle or oversubscribed threads.
         let score = |&(i, j): &(usize, usize)| -> (f64, f64) {
@@ -229,7 +244,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!(
             "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>9.1}  {:>6.2}–{:<6.2}",
             set.name,
-            n,
+            set.samples.len(),
             fte,
             m.genuine,
             m.impostor,
@@ -289,6 +304,62 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.calibrate {
         print_calibration(&sets);
+    }
+    Ok(())
+}
+
+/// Indices of two samples of a set.
+type Pair = (usize, usize);
+
+/// Genuine and impostor comparison pairs of a set under the chosen impostor protocol.
+fn comparison_pairs(set: &Set, impostors: Impostors) -> (Vec<Pair>, Vec<Pair>) {
+    let n = set.samples.len();
+    let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        for j in i + 1..n {
+            let (a, b) = (&set.samples[i], &set.samples[j]);
+            if a.finger == b.finger {
+                genuine.push((i, j));
+            } else if impostors == Impostors::All || (a.impression == 1 && b.impression == 1) {
+                impostor.push((i, j));
+            }
+        }
+    }
+    (genuine, impostor)
+}
+
+/// `eval --shifts N`: EER per set at every image shift, and the means.
+fn run_shifts(args: &Args) -> anyhow::Result<()> {
+    if args.scores.is_some() || args.baseline.is_some() || args.plot.is_some() || args.calibrate {
+        anyhow::bail!("--shifts prints EERs only: run --scores, --baseline, --plot or --calibrate without it");
+    }
+    let header: String = (0..args.shifts).map(|k| format!(" {:>6}", format!("+{k}px"))).collect();
+    println!("EER % per image shift (rows and columns cropped off the top left before extraction)");
+    println!("{:<16}{header} {:>7} {:>13}", "set", "mean", "range");
+    let mut per_shift_means = vec![0.0; args.shifts as usize];
+    for db in &args.dbs {
+        let mut eers = Vec::new();
+        for k in 0..args.shifts {
+            let set = load(db, args.dpi, k)?;
+            let (genuine_pairs, impostor_pairs) = comparison_pairs(&set, args.impostors);
+            let score = |&(i, j): &(usize, usize)| -> f64 {
+                if set.failed[i] || set.failed[j] { 0.0 } else { set.probes[i].compare(&set.candidates[j]).0 as f64 }
+            };
+            let genuine: Vec<f64> = genuine_pairs.par_iter().map(score).collect();
+            let impostor: Vec<f64> = impostor_pairs.par_iter().map(score).collect();
+            eers.push(100.0 * Metrics::from_scores(&genuine, &impostor).eer);
+        }
+        for (acc, e) in per_shift_means.iter_mut().zip(&eers) {
+            *acc += e / args.dbs.len() as f64;
+        }
+        let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let cells: String = eers.iter().map(|e| format!(" {e:>6.2}")).collect();
+        let (lo, hi) = eers.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &e| (lo.min(e), hi.max(e)));
+        println!("{name:<16}{cells} {:>7.2} {:>13}", mean(&eers), format!("{lo:.2}–{hi:.2}"));
+    }
+    if args.dbs.len() > 1 {
+        let cells: String = per_shift_means.iter().map(|e| format!(" {e:>6.2}")).collect();
+        println!("{:<16}{cells} {:>7.2}", "mean of sets", mean(&per_shift_means));
     }
     Ok(())
 }
@@ -382,4 +453,22 @@ fn print_calibration(sets: &[Set]) {
     }
     println!("];");
     let _ = calibration::score_from_raw(0.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifted_crops_the_top_left_rows_and_columns() {
+        let (w, h) = (70u32, 66u32);
+        let img = FingerImage::new(w, h, 569, (0..w * h).map(|i| (i % w + 3 * (i / w)) as u8).collect()).unwrap();
+        let s = shifted(img.clone(), 2).unwrap();
+        assert_eq!((s.width(), s.height(), s.dpi()), (w - 2, h - 2, 569));
+        for (x, y) in [(0, 0), (5, 1), (w - 3, h - 3)] {
+            assert_eq!(s.at(x, y), img.at(x + 2, y + 2), "pixel ({x}, {y})");
+        }
+        assert_eq!(shifted(img.clone(), 0).unwrap().pixels(), img.pixels());
+        assert!(shifted(img, 3).is_err(), "67×63 is below the smallest image (64×64)");
+    }
 }
