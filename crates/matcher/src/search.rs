@@ -167,18 +167,18 @@ pub(crate) fn disc_cells() -> usize {
 }
 
 /// `exp(−t²/2σS²) / (σS·√2π)` for t ≥ 0 in steps of 1/[`GAUSS_STEPS_PER_PX`] px, up to 3σS.
-static SPATIAL_GAUSS: LazyLock<Vec<f32>> = LazyLock::new(|| {
-    let n = (3.0 * SIGMA_SPATIAL * GAUSS_STEPS_PER_PX) as usize + 2;
+/// A fixed-size array, so that a clamped index needs no bounds check.
+static SPATIAL_GAUSS: LazyLock<[f32; GAUSS_ENTRIES]> = LazyLock::new(|| {
     let norm = 1.0 / (SIGMA_SPATIAL * (TAU).sqrt());
-    (0..n)
-        .map(|k| {
-            let t = k as f32 / GAUSS_STEPS_PER_PX;
-            // The normalisation is applied once per axis as its square root (the 2-D value is
-            // the product of the two axes).
-            (-t * t / (2.0 * SIGMA_SPATIAL * SIGMA_SPATIAL)).exp() * norm.sqrt()
-        })
-        .collect()
+    std::array::from_fn(|k| {
+        let t = k as f32 / GAUSS_STEPS_PER_PX;
+        // The normalisation is applied once per axis as its square root (the 2-D value is
+        // the product of the two axes).
+        (-t * t / (2.0 * SIGMA_SPATIAL * SIGMA_SPATIAL)).exp() * norm.sqrt()
+    })
 });
+/// Entries of [`SPATIAL_GAUSS`]: 0 to 3σS and one past it.
+const GAUSS_ENTRIES: usize = (3.0 * SIGMA_SPATIAL * GAUSS_STEPS_PER_PX) as usize + 2;
 
 /// Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
 fn erf(x: f64) -> f64 {
@@ -196,25 +196,23 @@ fn erf(x: f64) -> f64 {
 /// `d = step·2π/DIRECTION_STEPS − π` to each layer: the area of a Gaussian (σD) centred on `d`
 /// over the layer's angular interval, with wrap-around. Weights below [`MIN_DIRECTION_WEIGHT`]
 /// are 0 (adding `s·0 = +0` leaves a cell unchanged); lanes past [`DIRECTION_CELLS`] are 0.
-static DIRECTION_WEIGHTS: LazyLock<Vec<[f32; LANES]>> = LazyLock::new(|| {
+static DIRECTION_WEIGHTS: LazyLock<[[f32; LANES]; DIRECTION_STEPS]> = LazyLock::new(|| {
     let sd = SIGMA_DIRECTION as f64 * std::f64::consts::SQRT_2;
-    (0..DIRECTION_STEPS)
-        .map(|s| {
-            let d = s as f64 * std::f64::consts::TAU / DIRECTION_STEPS as f64 - std::f64::consts::PI;
-            let mut w = [0f32; LANES];
-            for (k, wk) in w.iter_mut().take(DIRECTION_CELLS).enumerate() {
-                let centre = -std::f64::consts::PI + (k as f64 + 0.5) * LAYER_ANGLE as f64;
-                let mut delta = (centre - d).rem_euclid(std::f64::consts::TAU);
-                if delta > std::f64::consts::PI {
-                    delta -= std::f64::consts::TAU;
-                }
-                let half = LAYER_ANGLE as f64 / 2.0;
-                let weight = (0.5 * (erf((delta + half) / sd) - erf((delta - half) / sd))) as f32;
-                *wk = if weight >= MIN_DIRECTION_WEIGHT { weight } else { 0.0 };
+    std::array::from_fn(|s| {
+        let d = s as f64 * std::f64::consts::TAU / DIRECTION_STEPS as f64 - std::f64::consts::PI;
+        let mut w = [0f32; LANES];
+        for (k, wk) in w.iter_mut().take(DIRECTION_CELLS).enumerate() {
+            let centre = -std::f64::consts::PI + (k as f64 + 0.5) * LAYER_ANGLE as f64;
+            let mut delta = (centre - d).rem_euclid(std::f64::consts::TAU);
+            if delta > std::f64::consts::PI {
+                delta -= std::f64::consts::TAU;
             }
-            w
-        })
-        .collect()
+            let half = LAYER_ANGLE as f64 / 2.0;
+            let weight = (0.5 * (erf((delta + half) / sd) - erf((delta - half) / sd))) as f32;
+            *wk = if weight >= MIN_DIRECTION_WEIGHT { weight } else { 0.0 };
+        }
+        w
+    })
 });
 
 /// Convex hull of the minutiae as half-planes: `(nx, ny, c)` with `nx·x + ny·y − c` the signed
