@@ -566,37 +566,29 @@ fn cell_span(u: f32) -> Option<(usize, usize)> {
 
 const _: () = assert!(DIRECTION_CELLS * LAYER_WORDS <= 31, "byte counters would overflow");
 
-/// Set bits of each byte of `v`, as bytes (SWAR): baseline x86-64 has no popcount instruction.
-/// Partial counts of several words are added before [`sum_bytes`].
-#[cfg(not(target_feature = "popcnt"))]
+/// Set bits of each byte of `v`, as bytes, when `HW` is false (SWAR: baseline x86-64 has no
+/// popcount instruction; partial counts of several words are added before [`sum_bytes`]); the
+/// plain count when `HW` is true (code compiled for a CPU with a popcount instruction: see
+/// `lib.rs`, which selects the form at run time). Both give the same totals after [`sum_bytes`].
 #[inline(always)]
-fn byte_counts(v: u64) -> u64 {
+fn byte_counts<const HW: bool>(v: u64) -> u64 {
+    if HW {
+        return v.count_ones() as u64;
+    }
     let v = v - ((v >> 1) & 0x5555_5555_5555_5555);
     let v = (v & 0x3333_3333_3333_3333) + ((v >> 2) & 0x3333_3333_3333_3333);
     (v + (v >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
 }
 
-/// Sum of the bytes of `v` (each ≤ 255 and the total < 2^16 here).
-#[cfg(not(target_feature = "popcnt"))]
+/// Total of partial counts from [`byte_counts`]: the sum of the bytes of `v` (each ≤ 255 and the
+/// total < 2^16 here) for the SWAR form, `v` itself for the popcount form.
 #[inline(always)]
-fn sum_bytes(v: u64) -> u32 {
+fn sum_bytes<const HW: bool>(v: u64) -> u32 {
+    if HW {
+        return v as u32;
+    }
     let v = (v & 0x00FF_00FF_00FF_00FF) + ((v >> 8) & 0x00FF_00FF_00FF_00FF);
     (v.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
-}
-
-/// With a popcount instruction (e.g. `-C target-cpu=x86-64-v2`): the count itself; partial
-/// counts are then plain sums (same totals as the SWAR form).
-#[cfg(target_feature = "popcnt")]
-#[inline(always)]
-fn byte_counts(v: u64) -> u64 {
-    v.count_ones() as u64
-}
-
-/// See the popcount form of [`byte_counts`].
-#[cfg(target_feature = "popcnt")]
-#[inline(always)]
-fn sum_bytes(v: u64) -> u32 {
-    v as u32
 }
 
 /// A cylinder's valid cells and the cells where any neighbour lies (any direction): a compact
@@ -608,23 +600,24 @@ pub(crate) struct Occupancy {
 }
 
 /// Cheap resemblance of two cylinders for pre-selection: (intersection, union) of their occupied
-/// cells among the cells valid in both; the Jaccard index is `intersection / union`.
-#[inline]
-pub(crate) fn occupancy_overlap(a: &Occupancy, b: &Occupancy) -> (u32, u32) {
+/// cells among the cells valid in both; the Jaccard index is `intersection / union`. `HW`: see
+/// [`byte_counts`].
+#[inline(always)]
+pub(crate) fn occupancy_overlap<const HW: bool>(a: &Occupancy, b: &Occupancy) -> (u32, u32) {
     let (mut inter, mut union) = (0u64, 0u64);
     for w in 0..LAYER_WORDS {
         let m = a.valid[w] & b.valid[w];
-        inter += byte_counts(a.occupied[w] & b.occupied[w] & m);
-        union += byte_counts((a.occupied[w] | b.occupied[w]) & m);
+        inter += byte_counts::<HW>(a.occupied[w] & b.occupied[w] & m);
+        union += byte_counts::<HW>((a.occupied[w] | b.occupied[w]) & m);
     }
-    (sum_bytes(inter), sum_bytes(union))
+    (sum_bytes::<HW>(inter), sum_bytes::<HW>(union))
 }
 
 /// Local similarity of two cylinders in `[0, 1]` (0: not comparable or nothing in common):
 /// `1 − ‖a⊕b‖ / (‖a‖ + ‖b‖)` over the cells valid in both, with ‖·‖ the Euclidean norm of the
-/// bit vector (√popcount).
-#[inline]
-pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 {
+/// bit vector (√popcount). `HW`: see [`byte_counts`].
+#[inline(always)]
+pub(crate) fn cylinder_similarity<const HW: bool>(a: &[u64], b: &[u64], min_common: u32) -> f32 {
     let mut mask = [0u64; LAYER_WORDS];
     let mut common = 0u32;
     for w in 0..LAYER_WORDS {
@@ -640,12 +633,12 @@ pub(crate) fn cylinder_similarity(a: &[u64], b: &[u64], min_common: u32) -> f32 
     for k in 1..=DIRECTION_CELLS {
         for w in 0..LAYER_WORDS {
             let (p, q) = (a[k * LAYER_WORDS + w] & mask[w], b[k * LAYER_WORDS + w] & mask[w]);
-            x += byte_counts(p ^ q);
-            na += byte_counts(p);
-            nb += byte_counts(q);
+            x += byte_counts::<HW>(p ^ q);
+            na += byte_counts::<HW>(p);
+            nb += byte_counts::<HW>(q);
         }
     }
-    let (x, na, nb) = (sum_bytes(x), sum_bytes(na), sum_bytes(nb));
+    let (x, na, nb) = (sum_bytes::<HW>(x), sum_bytes::<HW>(na), sum_bytes::<HW>(nb));
     let root = &*SQRT;
     let denom = root[na as usize] + root[nb as usize];
     if denom == 0.0 { 0.0 } else { 1.0 - root[x as usize] / denom }
@@ -791,6 +784,28 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn swar_and_popcount_bit_counts_agree(
+            a in proptest::collection::vec(any::<u64>(), CYLINDER_WORDS),
+            b in proptest::collection::vec(any::<u64>(), CYLINDER_WORDS),
+            min_common in 0u32..40,
+        ) {
+            // Sparse masks too, so that the min_common cut-off is crossed both ways.
+            let sparse: Vec<u64> = a.iter().zip(&b).map(|(x, y)| x & y).collect();
+            for (a, b) in [(&a, &b), (&sparse, &b), (&a, &sparse)] {
+                prop_assert_eq!(
+                    cylinder_similarity::<false>(a, b, min_common).to_bits(),
+                    cylinder_similarity::<true>(a, b, min_common).to_bits()
+                );
+            }
+            let occ = |v: &[u64]| Occupancy {
+                valid: std::array::from_fn(|w| v[w]),
+                occupied: std::array::from_fn(|w| v[LAYER_WORDS + w]),
+            };
+            let (oa, ob) = (occ(&a), occ(&b));
+            prop_assert_eq!(occupancy_overlap::<false>(&oa, &ob), occupancy_overlap::<true>(&oa, &ob));
+        }
+
         #[test]
         fn angle_delta_is_bit_identical_to_rem_euclid(a in -20.0f32..20.0, b in -20.0f32..20.0) {
             prop_assert_eq!(angle_delta(a, b).to_bits(), angle_delta_reference(a, b).to_bits());

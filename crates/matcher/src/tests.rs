@@ -16,6 +16,24 @@ fn impression(t: &Template, seed: u64, angle: f32, shift: (f32, f32)) -> Templat
 }
 
 #[test]
+fn both_cpu_versions_of_the_comparison_give_identical_evidence() {
+    // The process runs one of them (picked by a CPU check); this compares both directly.
+    let mut scratch = Scratch::default();
+    for f in 0..12u64 {
+        let master = random_template(f, 30 + 5 * f as usize);
+        let a = Probe::new(&impression(&master, f * 5 + 1, 0.2, (6.0, -4.0)));
+        let b = Candidate::new(&impression(&master, f * 5 + 2, -0.3, (-9.0, 3.0)));
+        let other = Candidate::new(&random_template(f + 50, 40));
+        for c in [&b, &other] {
+            let swar = scratch.evidence::<false>(&a.t, &c.t);
+            let popcount = scratch.evidence::<true>(&a.t, &c.t);
+            assert_eq!(swar, popcount, "finger {f}");
+            assert_eq!(swar, a.evidence(c), "the dispatched version is one of them");
+        }
+    }
+}
+
+#[test]
 fn genuine_scores_far_above_impostors() {
     let mut genuine = Vec::new();
     let mut impostor = Vec::new();
