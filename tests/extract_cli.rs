@@ -16,15 +16,20 @@ fn write_png(path: &std::path::Path, w: u32, h: u32, f: impl Fn(u32, u32) -> u8)
     std::fs::write(path, img.to_png()).unwrap();
 }
 
+/// A square PNG of concentric ridges (period 9 px) filling a disc of `0.43 · side` radius.
+fn write_ring_png(path: &std::path::Path, side: u32) {
+    let (c, radius) = (side as f32 / 2.0, 0.43 * side as f32);
+    write_png(path, side, side, |x, y| {
+        let r = (x as f32 - c).hypot(y as f32 - c);
+        if r < radius { (128.0 + 90.0 * (r * std::f32::consts::TAU / 9.0).cos()) as u8 } else { 235 }
+    });
+}
+
 #[test]
 fn extracts_a_synthetic_print_with_dumps_and_formats() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("ring.png");
-    write_png(&img, 300, 300, |x, y| {
-        let (dx, dy) = (x as f32 - 150.0, y as f32 - 150.0);
-        let r = (dx * dx + dy * dy).sqrt();
-        if r < 130.0 { (128.0 + 90.0 * (r * std::f32::consts::TAU / 9.0).cos()) as u8 } else { 235 }
-    });
+    write_ring_png(&img, 300);
     let out = dir.path().join("out");
     let dump = dir.path().join("dump");
     let o = ridgegate(&[
@@ -48,11 +53,7 @@ fn extracts_a_synthetic_print_with_dumps_and_formats() {
 fn an_existing_template_is_not_replaced_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("ring.png");
-    write_png(&img, 240, 240, |x, y| {
-        let (dx, dy) = (x as f32 - 120.0, y as f32 - 120.0);
-        let r = (dx * dx + dy * dy).sqrt();
-        if r < 100.0 { (128.0 + 90.0 * (r * std::f32::consts::TAU / 9.0).cos()) as u8 } else { 235 }
-    });
+    write_ring_png(&img, 240);
     let existing = dir.path().join("ring.xyt");
     std::fs::write(&existing, b"precious").unwrap();
     // Default output folder is next to the image, where a template of that name already is.
