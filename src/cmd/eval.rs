@@ -116,6 +116,14 @@ fn shifted(img: FingerImage, k: u32) -> anyhow::Result<FingerImage> {
     Ok(FingerImage::new(w - k, h - k, img.dpi(), cropped)?)
 }
 
+impl Set {
+    /// Calibrated score of samples `i` (probe) and `j` (candidate); `None` when either failed
+    /// enrolment (FVC: a ghost template that scores 0, and no comparison is timed).
+    fn score(&self, (i, j): Pair) -> Option<f64> {
+        (!self.failed[i] && !self.failed[j]).then(|| self.probes[i].compare(&self.candidates[j]).0 as f64)
+    }
+}
+
 fn load(db: &Path, dpi: Option<u16>, shift: u32) -> anyhow::Result<Set> {
     let dpi = datasets::dpi_for(db, dpi);
     let samples = datasets::samples(db)?;
@@ -195,20 +203,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (genuine_pairs, impostor_pairs) = comparison_pairs(&set, args.impostors);
         // Each comparison is timed inside its worker thread (prebuilt probe and candidate, as in
         // 1:N), so the mean does not grow with idle or oversubscribed threads.
-        let score = |&(i, j): &(usize, usize)| -> (f64, f64) {
-            if set.failed[i] || set.failed[j] {
-                (0.0, 0.0) // FVC: a failed enrolment is a ghost template that scores 0
-            } else {
-                let t0 = Instant::now();
-                let s = set.probes[i].compare(&set.candidates[j]).0 as f64;
-                (s, t0.elapsed().as_secs_f64() * 1e6)
-            }
+        let score = |&pair: &Pair| -> (f64, Option<f64>) {
+            let t0 = Instant::now();
+            let s = set.score(pair);
+            (s.unwrap_or(0.0), s.map(|_| t0.elapsed().as_secs_f64() * 1e6))
         };
-        let (genuine, genuine_us): (Vec<f64>, Vec<f64>) = genuine_pairs.par_iter().map(score).unzip();
-        let (impostor, impostor_us): (Vec<f64>, Vec<f64>) = impostor_pairs.par_iter().map(score).unzip();
-        let ok = |&(i, j): &(usize, usize)| !set.failed[i] && !set.failed[j];
-        let compared = genuine_pairs.iter().chain(&impostor_pairs).filter(|p| ok(p)).count();
-        let per_cmp_us = genuine_us.iter().chain(&impostor_us).sum::<f64>() / compared.max(1) as f64;
+        let (genuine, genuine_us): (Vec<f64>, Vec<Option<f64>>) = genuine_pairs.par_iter().map(score).unzip();
+        let (impostor, impostor_us): (Vec<f64>, Vec<Option<f64>>) = impostor_pairs.par_iter().map(score).unzip();
+        let times: Vec<f64> = genuine_us.iter().chain(&impostor_us).flatten().copied().collect();
+        let per_cmp_us = times.iter().sum::<f64>() / times.len().max(1) as f64;
         let m = Metrics::from_scores(&genuine, &impostor);
         let fte = set.failed.iter().filter(|&&f| f).count();
         let pairs: Vec<(usize, usize)> = genuine_pairs.iter().chain(&impostor_pairs).copied().collect();
@@ -342,9 +345,7 @@ fn run_shifts(args: &Args) -> anyhow::Result<()> {
         for k in 0..args.shifts {
             let set = load(db, args.dpi, k)?;
             let (genuine_pairs, impostor_pairs) = comparison_pairs(&set, args.impostors);
-            let score = |&(i, j): &(usize, usize)| -> f64 {
-                if set.failed[i] || set.failed[j] { 0.0 } else { set.probes[i].compare(&set.candidates[j]).0 as f64 }
-            };
+            let score = |&pair: &Pair| set.score(pair).unwrap_or(0.0);
             let genuine: Vec<f64> = genuine_pairs.par_iter().map(score).collect();
             let impostor: Vec<f64> = impostor_pairs.par_iter().map(score).collect();
             eers.push(100.0 * Metrics::from_scores(&genuine, &impostor).eer);
