@@ -2,7 +2,7 @@
 
 use crate::orientation::OrientationField;
 use crate::params::*;
-use crate::plane::Plane;
+use crate::plane::{Plane, bilinear_cell};
 use std::f32::consts::PI;
 use std::sync::OnceLock;
 
@@ -57,21 +57,23 @@ fn gabor_kernel(theta: f32, period: f32) -> [f32; SIDE * SIDE] {
     k
 }
 
-fn kernel_index(theta: f32, period: f32) -> usize {
-    let o = ((theta / PI * GABOR_ORIENTATIONS as f32).round() as usize) % GABOR_ORIENTATIONS;
-    let p = ((period.round() - MIN_PERIOD).max(0.0) as usize).min(PERIODS - 1);
-    o * PERIODS + p
-}
-
-/// Gabor-filtered image: each foreground block (and its neighbours, so minutiae near the mask
-/// edge still see clean ridges) is filtered with the kernel of its orientation and period.
+/// Gabor-filtered image: every pixel of a foreground block (and of its neighbours, so minutiae
+/// near the mask edge still see clean ridges) is filtered with the kernel picked by `kernels`:
+/// its block's, or ([`KernelChoice::Interpolated`]) the one of the orientation and period
+/// interpolated bilinearly at that pixel between block centres (the orientation on the doubled
+/// angle). Per-pixel choice removes the seams at block edges, where the kernel jumps by a whole
+/// orientation or period step: with them, the same finger shifted by 3 px binarised differently
+/// and 28–35 % of its minutiae had no counterpart within 4 px on noisy prints (FVC2000 DB2/DB3,
+/// FVC2002 DB3; 12 % on clean FVC2002 DB1), with interpolation 23–30 % (8 %).
 /// Positive = valley, negative = ridge; background is 0. Cost: (2·GABOR_RADIUS+1)² multiply-adds
-/// per foreground pixel; rows of blocks run in parallel (rayon).
+/// per pixel for each distinct kernel in its run of 8 (usually one, sometimes two); rows of
+/// blocks run in parallel (rayon).
 pub fn enhanced_image(
     norm: &Plane<f32>,
     field: &OrientationField,
     period: &Plane<f32>,
     mask: &Plane<bool>,
+    kernels: KernelChoice,
 ) -> Plane<f32> {
     use rayon::prelude::*;
     let bank = bank();
@@ -85,6 +87,22 @@ pub fn enhanced_image(
             padded[y * pw + x] = norm.clamped(x as isize - r as isize, y as isize - r as isize);
         }
     }
+    // The doubled-angle unit vector per block, interpolated per pixel below.
+    let doubled_cos =
+        Plane { w: field.angle.w, h: field.angle.h, data: field.angle.data.iter().map(|a| (2.0 * a).cos()).collect() };
+    let doubled_sin =
+        Plane { w: field.angle.w, h: field.angle.h, data: field.angle.data.iter().map(|a| (2.0 * a).sin()).collect() };
+    let block_index = Plane {
+        w: mask.w,
+        h: mask.h,
+        data: doubled_sin
+            .data
+            .iter()
+            .zip(&doubled_cos.data)
+            .zip(&period.data)
+            .map(|((&s, &c), &p)| kernel_index_doubled(s.atan2(c), p))
+            .collect(),
+    };
     let near_foreground = |bx: usize, by: usize| -> bool {
         (by.saturating_sub(1)..=(by + 1).min(mask.h - 1))
             .any(|y| (bx.saturating_sub(1)..=(bx + 1).min(mask.w - 1)).any(|x| mask.at(x, y)))
@@ -96,30 +114,106 @@ pub fn enhanced_image(
             if !near_foreground(bx, by) {
                 continue;
             }
-            let k = &bank.kernels[kernel_index(field.angle.at(bx, by), period.at(bx, by))];
             let x0 = bx * BLOCK;
             let x1 = (x0 + BLOCK).min(norm.w);
             let n = x1 - x0;
             for dy in 0..rows_here {
                 let y = by * BLOCK + dy;
-                // Eight outputs at once: each kernel tap scales a contiguous run of 8 inputs,
-                // which the compiler turns into vector multiply-adds.
-                let mut acc = [0f32; BLOCK];
-                for ky in 0..SIDE {
-                    let base = (y + ky) * pw + x0;
-                    let kr = &k[ky * SIDE..ky * SIDE + SIDE];
-                    for (kx, &kv) in kr.iter().enumerate() {
-                        let src = &padded[base + kx..base + kx + BLOCK];
-                        for (a, &v) in acc.iter_mut().zip(src) {
-                            *a += kv * v;
+                let mut index = [usize::MAX; BLOCK];
+                let fy = y as f32;
+                for (i, slot) in index.iter_mut().enumerate().take(n) {
+                    let fx = (x0 + i) as f32;
+                    let (cx0, cy0, cx1, cy1, tx, ty) = bilinear_cell(fx, fy, BLOCK, mask.w, mask.h);
+                    let corner = block_index.at(cx0, cy0);
+                    // Between four blocks with the same kernel the interpolated orientation and
+                    // period stay within that kernel's bins (both are convex): skip the arithmetic.
+                    *slot = if kernels == KernelChoice::PerBlock {
+                        block_index.at(bx, by)
+                    } else if corner == block_index.at(cx1, cy0)
+                        && corner == block_index.at(cx0, cy1)
+                        && corner == block_index.at(cx1, cy1)
+                    {
+                        corner
+                    } else {
+                        let lerp = |p: &Plane<f32>| {
+                            let top = p.at(cx0, cy0) * (1.0 - tx) + p.at(cx1, cy0) * tx;
+                            let bottom = p.at(cx0, cy1) * (1.0 - tx) + p.at(cx1, cy1) * tx;
+                            top * (1.0 - ty) + bottom * ty
+                        };
+                        kernel_index_doubled(fast_atan2(lerp(&doubled_sin), lerp(&doubled_cos)), lerp(period))
+                    };
+                }
+                let mut out_row = [0f32; BLOCK];
+                let mut done = [false; BLOCK];
+                for first in 0..n {
+                    if done[first] {
+                        continue;
+                    }
+                    // Eight outputs at once for this kernel: each tap scales a contiguous run of 8
+                    // inputs, which the compiler turns into vector multiply-adds.
+                    let k = &bank.kernels[index[first]];
+                    let mut acc = [0f32; BLOCK];
+                    for ky in 0..SIDE {
+                        let base = (y + ky) * pw + x0;
+                        let kr = &k[ky * SIDE..ky * SIDE + SIDE];
+                        for (kx, &kv) in kr.iter().enumerate() {
+                            let src = &padded[base + kx..base + kx + BLOCK];
+                            for (a, &v) in acc.iter_mut().zip(src) {
+                                *a += kv * v;
+                            }
+                        }
+                    }
+                    for i in first..n {
+                        if index[i] == index[first] {
+                            out_row[i] = acc[i];
+                            done[i] = true;
                         }
                     }
                 }
-                rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&acc[..n]);
+                rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&out_row[..n]);
             }
         }
     });
     out
+}
+
+/// How [`enhanced_image`] picks the Gabor kernel of a pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelChoice {
+    /// The kernel of the pixel's block (cheapest; seams at block edges). Enough for a pass whose
+    /// output is only measured per block again (the first pass, for the refined field and period).
+    PerBlock,
+    /// The kernel of the orientation and period interpolated at the pixel (no seams).
+    Interpolated,
+}
+
+/// Kernel of the bank for a doubled ridge angle (radians, any range) and a period (px).
+fn kernel_index_doubled(doubled: f32, period: f32) -> usize {
+    // Truncating casts of non-negative values instead of round(): the library call is not
+    // inlined on baseline x86-64 and this runs per pixel.
+    let steps = doubled / std::f32::consts::TAU * GABOR_ORIENTATIONS as f32;
+    let o = ((steps + GABOR_ORIENTATIONS as f32 + 0.5).max(0.0) as usize) % GABOR_ORIENTATIONS;
+    let p = ((period - MIN_PERIOD + 0.5).max(0.0) as usize).min(PERIODS - 1);
+    o * PERIODS + p
+}
+
+/// `atan2(y, x)` to within 2e-4 rad (a polynomial on the octant), several times faster than the
+/// library call; used once per pixel to pick a Gabor kernel, where 2e-4 rad is far below the
+/// step between kernels (0.39 rad of doubled angle).
+#[inline]
+fn fast_atan2(y: f32, x: f32) -> f32 {
+    use std::f32::consts::{FRAC_PI_2, PI};
+    let (ax, ay) = (x.abs(), y.abs());
+    let a = ax.min(ay) / ax.max(ay).max(f32::MIN_POSITIVE);
+    let s = a * a;
+    let mut r = ((-0.046_496_473 * s + 0.159_314_22) * s - 0.327_622_77) * s * a + a;
+    if ay > ax {
+        r = FRAC_PI_2 - r;
+    }
+    if x < 0.0 {
+        r = PI - r;
+    }
+    if y < 0.0 { -r } else { r }
 }
 
 /// Local ridge clarity per block: the mean Gabor response magnitude over the block and its
@@ -127,7 +221,9 @@ pub fn enhanced_image(
 /// (1 = as clear as this print typically is). The filter input is contrast-normalised, so the
 /// response measures how well the local texture fits clean parallel ridges of the estimated
 /// orientation and period: low in smudged, dotty, scarred or wrongly oriented areas, where
-/// skeleton minutiae are mostly artefacts. Cost: one pass over the pixels.
+/// skeleton minutiae are mostly artefacts. Read at a minutia by bilinear interpolation between
+/// block centres ([`Plane::interpolated`]), so it does not jump with the block grid.
+/// Cost: one pass over the pixels.
 pub fn ridge_clarity(enhanced: &Plane<f32>, mask: &Plane<bool>) -> Plane<f32> {
     let (sums, counts) = crate::plane::cell_sums(enhanced, BLOCK, f32::abs);
     let mut clarity = Plane::new(mask.w, mask.h);
@@ -174,8 +270,74 @@ mod tests {
 
     #[test]
     fn kernel_index_wraps_orientation() {
-        assert_eq!(kernel_index(0.0, 9.0), kernel_index(PI - 1e-4, 9.0));
-        assert_eq!(kernel_index(0.0, 2.0), 0);
-        assert_eq!(kernel_index(0.0, 40.0), PERIODS - 1);
+        assert_eq!(kernel_index_doubled(0.0, 9.0), kernel_index_doubled(2.0 * PI - 1e-4, 9.0));
+        assert_eq!(kernel_index_doubled(-1e-4, 9.0), kernel_index_doubled(1e-4, 9.0));
+        assert_eq!(kernel_index_doubled(0.0, 2.0), 0);
+        assert_eq!(kernel_index_doubled(0.0, 40.0), PERIODS - 1);
+        // A quarter turn of the doubled angle = 45° of ridge = a quarter of the bank.
+        assert_eq!(kernel_index_doubled(PI / 2.0, 5.0), GABOR_ORIENTATIONS / 4 * PERIODS);
+    }
+
+    #[test]
+    fn fast_atan2_matches_the_library() {
+        for i in 0..720 {
+            let a = (i as f32 - 360.0).to_radians() * 0.5;
+            for r in [1e-3f32, 1.0, 250.0] {
+                let (y, x) = (r * a.sin(), r * a.cos());
+                assert!((fast_atan2(y, x) - y.atan2(x)).abs() < 3e-4, "{a}");
+            }
+        }
+        assert_eq!(fast_atan2(0.0, 0.0), 0.0);
+    }
+
+    /// Concentric ridges (period 9 px) whose orientation turns through every kernel of the bank.
+    fn rings(w: usize, h: usize, dx: usize, dy: usize) -> Plane<f32> {
+        let mut p = Plane::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let (u, v) = ((x + dx) as f32 - 80.0, (y + dy) as f32 - 80.0);
+                *p.at_mut(x, y) = (2.0 * PI * (u * u + v * v).sqrt() / 9.0).cos();
+            }
+        }
+        p
+    }
+
+    /// Fraction of pixels whose ridge/valley label differs between the image and the same image
+    /// shifted by (3, 3) px, over the common inner area, with kernels chosen `how`.
+    fn shift_disagreement(how: KernelChoice) -> f32 {
+        use crate::orientation::{block_coherence, gradient_moments, orientation_field};
+        let run = |d: usize| {
+            let img = rings(160 - d, 160 - d, d, d);
+            let mask = Plane::filled(img.w.div_ceil(BLOCK), img.h.div_ceil(BLOCK), true);
+            let m = gradient_moments(&img);
+            let field = orientation_field(&m, block_coherence(&m, ORIENT_RADIUS_BLOCKS), &mask);
+            let period = Plane::filled(mask.w, mask.h, 9.0);
+            enhanced_image(&img, &field, &period, &mask, how)
+        };
+        let (a, b) = (run(0), run(3));
+        let (mut differ, mut n) = (0, 0);
+        for y in 24..130 {
+            for x in 24..130 {
+                // Away from the centre, where the orientation is undefined.
+                if ((x as f32 - 80.0).powi(2) + (y as f32 - 80.0).powi(2)) < 400.0 {
+                    continue;
+                }
+                n += 1;
+                differ += ((a.at(x, y) < 0.0) != (b.at(x - 3, y - 3) < 0.0)) as usize;
+            }
+        }
+        differ as f32 / n as f32
+    }
+
+    /// The block grid's seams: a shifted image filtered with per-block kernels binarises
+    /// differently in places; with interpolated kernels much less so.
+    #[test]
+    fn interpolated_kernels_follow_a_shifted_image() {
+        let (per_block, interpolated) =
+            (shift_disagreement(KernelChoice::PerBlock), shift_disagreement(KernelChoice::Interpolated));
+        assert!(
+            per_block > 0.0 && interpolated < 0.6 * per_block,
+            "interpolated {interpolated}, per block {per_block}"
+        );
     }
 }

@@ -14,7 +14,8 @@
 //! 5. [`frequency::ridge_period`] — ridge period per block;
 //! 6. [`enhancement::enhanced_image`] twice — oriented Gabor filtering, the orientation
 //!    ([`orientation::refined_field`]) and ridge period re-measured on the first pass for the
-//!    second — → [`enhancement::binarized_image`];
+//!    second, whose kernels are chosen per pixel from the interpolated orientation and period —
+//!    → [`enhancement::binarized_image`];
 //! 7. [`cleanup::cleaned_ridges`] → [`thinning::skeleton`] — small valley holes filled, then the
 //!    one-pixel ridge skeleton;
 //! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
@@ -40,12 +41,13 @@ pub mod segmentation;
 pub mod thinning;
 
 use dump::{NoDump, StageSink, offer};
+use enhancement::KernelChoice;
 use ridgegate_core::{FingerImage, Minutia, Template};
 use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 7;
+pub const ALGORITHM_VERSION: u16 = 8;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -119,13 +121,13 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     let field = orientation::orientation_field(&moments, coherence, &mask);
     offer(sink, "orientation", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
     let (period, frequency_validity) = frequency::ridge_period(&norm, &field, &mask);
-    let first_pass = enhancement::enhanced_image(&norm, &field, &period, &mask);
+    let first_pass = enhancement::enhanced_image(&norm, &field, &period, &mask, KernelChoice::PerBlock);
     let field = orientation::refined_field(&first_pass, field, &mask);
     offer(sink, "orientation-refined", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
     // The ridge period re-measured on the first pass too: its signatures are free of pores and
     // dots. The frequency validity (a quality factor) stays the raw image's.
     let (period, _) = frequency::ridge_period(&first_pass, &field, &mask);
-    let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask);
+    let enhanced = enhancement::enhanced_image(&norm, &field, &period, &mask, KernelChoice::Interpolated);
     offer(sink, "enhanced", || dump::render_plane(&enhanced, -0.6, 0.6));
     let binary = enhancement::binarized_image(&enhanced, &mask);
     offer(sink, "binarized", || dump::render_binary(&binary));

@@ -123,7 +123,8 @@ pub fn minutiae(
     clarity: &Plane<f32>,
     mask: &Plane<bool>,
 ) -> Vec<Candidate> {
-    let clarity_at = |x: usize, y: usize| clarity.at((x / BLOCK).min(clarity.w - 1), (y / BLOCK).min(clarity.h - 1));
+    let clarity_at = |x: usize, y: usize| clarity.interpolated(x as f32, y as f32, BLOCK);
+    let coherence_at = |x: usize, y: usize| field.coherence.interpolated(x as f32, y as f32, BLOCK);
     let border_at = |x: usize, y: usize| border_distance(mask, skel.w, skel.h, x, y);
     // 1. Raw detection.
     let mut raw: Vec<(usize, usize, MinutiaKind)> = Vec::new();
@@ -206,7 +207,7 @@ pub fn minutiae(
             }
         };
         // Align the (more precise) orientation field to the traced sense when it agrees.
-        let theta = field.angle_at(x, y);
+        let theta = field.angle_interpolated(x as f32, y as f32);
         let aligned =
             if angle_distance(theta, traced) <= angle_distance(theta + PI, traced) { theta } else { theta + PI };
         direction[i] = if angle_distance(aligned, traced) < PI / 4.0 { aligned.rem_euclid(TAU) } else { traced };
@@ -214,8 +215,7 @@ pub fn minutiae(
 
     // 3. Geometric filters.
     for (i, &(x, y, _)) in raw.iter().enumerate() {
-        if border_at(x, y) < BORDER_MARGIN || field.coherence_at(x, y) < MIN_COHERENCE || clarity_at(x, y) < MIN_CLARITY
-        {
+        if border_at(x, y) < BORDER_MARGIN || coherence_at(x, y) < MIN_COHERENCE || clarity_at(x, y) < MIN_CLARITY {
             removed[i] = true;
         }
     }
@@ -252,7 +252,7 @@ pub fn minutiae(
         .into_iter()
         .map(|i| {
             let (x, y, kind) = raw[i];
-            let coherence = field.coherence_at(x, y).clamp(0.0, 1.0);
+            let coherence = coherence_at(x, y).clamp(0.0, 1.0);
             let inside = (border_at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
             let clear = clarity_at(x, y).min(1.0);
             let quality = (100.0 * coherence.sqrt() * inside * clear).round().clamp(1.0, 100.0) as u8;

@@ -17,6 +17,22 @@ impl OrientationField {
     pub fn angle_at(&self, x: usize, y: usize) -> f32 {
         self.angle.at((x / BLOCK).min(self.angle.w - 1), (y / BLOCK).min(self.angle.h - 1))
     }
+    /// Ridge direction at pixel (x, y), interpolated bilinearly between block centres on the
+    /// doubled angle (so that 179° and 1° average to 0°, not 90°): follows the flow smoothly
+    /// instead of jumping at block edges. In `[0, π)`.
+    #[inline]
+    pub fn angle_interpolated(&self, x: f32, y: f32) -> f32 {
+        let (x0, y0, x1, y1, tx, ty) = crate::plane::bilinear_cell(x, y, BLOCK, self.angle.w, self.angle.h);
+        let (mut c, mut s) = (0.0f32, 0.0f32);
+        for (bx, by, wgt) in
+            [(x0, y0, (1.0 - tx) * (1.0 - ty)), (x1, y0, tx * (1.0 - ty)), (x0, y1, (1.0 - tx) * ty), (x1, y1, tx * ty)]
+        {
+            let a = 2.0 * self.angle.at(bx, by);
+            c += wgt * a.cos();
+            s += wgt * a.sin();
+        }
+        (0.5 * s.atan2(c)).rem_euclid(std::f32::consts::PI)
+    }
     /// Coherence at pixel (x, y) (nearest block).
     #[inline]
     pub fn coherence_at(&self, x: usize, y: usize) -> f32 {
@@ -185,7 +201,8 @@ mod tests {
         let m = gradient_moments(&img);
         let raw = orientation_field(&m, block_coherence(&m, ORIENT_RADIUS_BLOCKS), &mask);
         let period = Plane::filled(12, 12, 9.0);
-        let first = crate::enhancement::enhanced_image(&img, &raw, &period, &mask);
+        let first =
+            crate::enhancement::enhanced_image(&img, &raw, &period, &mask, crate::enhancement::KernelChoice::PerBlock);
         let raw_angle = raw.angle.clone();
         let refined = refined_field(&first, raw, &mask);
         let error = |a: &Plane<f32>| {

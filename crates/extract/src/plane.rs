@@ -39,6 +39,31 @@ impl<T: Copy + Default> Plane<T> {
     }
 }
 
+/// Bilinear interpolation weights of pixel (x, y) between the centres of the `block`-sized cells
+/// of a `bw × bh` block grid: `(x0, y0, x1, y1, tx, ty)`, clamped at the grid's edges (pixels
+/// outside the outermost centres take the edge cell's value). Cheap; used to read block-level
+/// maps at pixel resolution without the staircase of the block grid.
+#[inline]
+pub fn bilinear_cell(x: f32, y: f32, block: usize, bw: usize, bh: usize) -> (usize, usize, usize, usize, f32, f32) {
+    let half = block as f32 / 2.0;
+    let fx = ((x + 0.5 - half) / block as f32).clamp(0.0, (bw - 1) as f32);
+    let fy = ((y + 0.5 - half) / block as f32).clamp(0.0, (bh - 1) as f32);
+    // Non-negative after the clamp: the cast truncates = floors (cheaper than floor()).
+    let (x0, y0) = (fx as usize, fy as usize);
+    (x0, y0, (x0 + 1).min(bw - 1), (y0 + 1).min(bh - 1), fx - x0 as f32, fy - y0 as f32)
+}
+
+impl Plane<f32> {
+    /// Bilinear interpolation of this block-level plane at pixel (x, y) of a `block` grid.
+    #[inline]
+    pub fn interpolated(&self, x: f32, y: f32, block: usize) -> f32 {
+        let (x0, y0, x1, y1, tx, ty) = bilinear_cell(x, y, block, self.w, self.h);
+        let top = self.at(x0, y0) * (1.0 - tx) + self.at(x1, y0) * tx;
+        let bottom = self.at(x0, y1) * (1.0 - tx) + self.at(x1, y1) * tx;
+        top * (1.0 - ty) + bottom * ty
+    }
+}
+
 /// Summed-area table over an `f64` plane: box sums in O(1).
 pub struct Integral {
     w: usize,
