@@ -1,15 +1,16 @@
 //! [`Template`]: one finger view's minutiae, and RidgeGate's own binary template format.
 //!
-//! # Byte layout (format version 1)
+//! # Byte layout (format version 2)
 //!
-//! All integers little-endian. A record for `n` minutiae is exactly `22 + 8·n` bytes
-//! (502 bytes for 60 minutiae).
+//! All integers little-endian. A record for `n` minutiae is `22 + 8·n` bytes without a ridge
+//! flow (502 bytes for 60 minutiae), plus `5 + c` bytes with a ridge flow of `c` cells (≈ 360
+//! for a 300 × 300 px image at 500 dpi).
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `RGTM` |
-//! | 4 | 1 | format version, `1` ([`FORMAT_VERSION`]) |
-//! | 5 | 1 | flags, must be 0 (reserved) |
+//! | 4 | 1 | format version, `2` ([`FORMAT_VERSION`]; `1` is still read) |
+//! | 5 | 1 | flags: bit 0 = a ridge flow follows the minutiae ([`FLAG_RIDGE_FLOW`]); other bits 0 |
 //! | 6 | 2 | algorithm version of the extractor that made it (0 = imported from a foreign format) |
 //! | 8 | 2 | image width in pixels (1..=16383) |
 //! | 10 | 2 | image height in pixels (1..=16383) |
@@ -22,7 +23,14 @@
 //! | 18+4n | 2n | angles, `u16` units of 2π/65536 (ISO direction convention, see [`Minutia`]) |
 //! | 18+6n | n | kinds, ISO codes 0 other / 1 ending / 2 bifurcation |
 //! | 18+7n | n | minutia qualities 0..=100 |
-//! | 18+8n | 4 | CRC-32 (IEEE) of bytes `0 .. 18+8n` |
+//! | 18+8n | 1 | *flag bit 0 only:* ridge-flow cell side in pixels ([`RidgeFlow`]) |
+//! | 19+8n | 2 | *flag bit 0 only:* cells per row `w` (= ⌈width / cell⌉) |
+//! | 21+8n | 2 | *flag bit 0 only:* rows of cells `h` (= ⌈height / cell⌉) |
+//! | 23+8n | w·h | *flag bit 0 only:* orientation codes, row-major (0..=179 = degrees, 255 = none) |
+//! | end − 4 | 4 | CRC-32 (IEEE) of every byte before it |
+//!
+//! Format version 1 is the same without the flag and the ridge flow (flags byte 0); it decodes
+//! to a template without a ridge flow.
 //!
 //! Struct-of-arrays keeps each column contiguous, which compresses well and lets a gallery load
 //! a column without touching the others. Decoding checks every field ([`Template::decode`]
@@ -37,12 +45,15 @@
 use crate::error::TemplateError;
 use crate::finger::FingerPosition;
 use crate::minutia::{Minutia, MinutiaKind, normalize_angle};
+use crate::ridge_flow::RidgeFlow;
 use serde::{Deserialize, Serialize};
 
 /// Magic bytes at the start of every native template.
 pub const MAGIC: [u8; 4] = *b"RGTM";
 /// Current format version written by [`Template::encode`].
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
+/// Flags bit: a [`RidgeFlow`] block follows the minutiae (format version 2).
+pub const FLAG_RIDGE_FLOW: u8 = 1;
 /// Largest number of minutiae a template may hold (real prints have 20–100).
 pub const MAX_MINUTIAE: usize = 1024;
 /// Largest image side representable (ISO's 14-bit coordinates).
@@ -52,6 +63,8 @@ pub const ALGORITHM_FOREIGN: u16 = 0;
 
 const HEADER_LEN: usize = 18;
 const CRC_LEN: usize = 4;
+/// Cell side, columns and rows before the codes of a ridge-flow block.
+const FLOW_HEADER_LEN: usize = 5;
 
 /// The minutiae of one finger view (one impression), with the geometry of the image they were
 /// found in.
@@ -75,6 +88,10 @@ pub struct Template {
     pub algorithm_version: u16,
     /// The minutiae.
     pub minutiae: Vec<Minutia>,
+    /// The coarse ridge orientation map of the impression, when the extractor made one
+    /// (`None` for imported ISO/ANSI/xyt templates and format-1 records).
+    #[serde(default)]
+    pub ridge_flow: Option<RidgeFlow>,
 }
 
 impl Template {
@@ -88,6 +105,7 @@ impl Template {
             finger: FingerPosition::Unknown,
             algorithm_version: ALGORITHM_FOREIGN,
             minutiae: Vec::new(),
+            ridge_flow: None,
         }
     }
 
@@ -126,6 +144,9 @@ impl Template {
                 return Err(TemplateError::invalid("minutia quality", format!("minutia {i}: {}", m.quality)));
             }
         }
+        if let Some(flow) = &self.ridge_flow {
+            flow.validate(self.width, self.height)?;
+        }
         Ok(())
     }
 
@@ -140,7 +161,8 @@ impl Template {
 
     /// Size in bytes of [`Template::encode`]'s output.
     pub fn encoded_len(&self) -> usize {
-        HEADER_LEN + 8 * self.minutiae.len() + CRC_LEN
+        let flow = self.ridge_flow.as_ref().map_or(0, |f| FLOW_HEADER_LEN + f.codes.len());
+        HEADER_LEN + 8 * self.minutiae.len() + flow + CRC_LEN
     }
 
     /// Encodes in the native format (see the module docs). Validates first, so an invalid
@@ -151,7 +173,7 @@ impl Template {
         let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(&MAGIC);
         out.push(FORMAT_VERSION);
-        out.push(0);
+        out.push(if self.ridge_flow.is_some() { FLAG_RIDGE_FLOW } else { 0 });
         out.extend_from_slice(&self.algorithm_version.to_le_bytes());
         out.extend_from_slice(&self.width.to_le_bytes());
         out.extend_from_slice(&self.height.to_le_bytes());
@@ -170,6 +192,12 @@ impl Template {
         }
         out.extend(self.minutiae.iter().map(|m| m.kind.code()));
         out.extend(self.minutiae.iter().map(|m| m.quality));
+        if let Some(f) = &self.ridge_flow {
+            out.push(f.cell);
+            out.extend_from_slice(&f.columns.to_le_bytes());
+            out.extend_from_slice(&f.rows.to_le_bytes());
+            out.extend_from_slice(&f.codes);
+        }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         debug_assert_eq!(out.len(), self.encoded_len());
@@ -198,18 +226,30 @@ impl Template {
         }
         need(0, HEADER_LEN)?;
         let version = bytes[4];
-        if version != FORMAT_VERSION {
+        if version != 1 && version != FORMAT_VERSION {
             return Err(TemplateError::UnsupportedVersion { format: "RidgeGate native", version: version.to_string() });
         }
-        if bytes[5] != 0 {
-            return Err(TemplateError::invalid("flags", format!("reserved flags {:#04x} must be 0", bytes[5])));
+        let flags = bytes[5];
+        let known = if version == 1 { 0 } else { FLAG_RIDGE_FLOW };
+        if flags & !known != 0 {
+            return Err(TemplateError::invalid(
+                "flags",
+                format!("flags {flags:#04x} of format version {version}: reserved bits must be 0"),
+            ));
         }
         let u16_at = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]);
         let n = u16_at(16) as usize;
         if n > MAX_MINUTIAE {
             return Err(TemplateError::invalid("minutiae", format!("count {n} exceeds {MAX_MINUTIAE}")));
         }
-        let body_end = HEADER_LEN + 8 * n;
+        let minutiae_end = HEADER_LEN + 8 * n;
+        let body_end = if flags & FLAG_RIDGE_FLOW != 0 {
+            need(minutiae_end, FLOW_HEADER_LEN)?;
+            let cells = u16_at(minutiae_end + 1) as usize * u16_at(minutiae_end + 3) as usize;
+            minutiae_end + FLOW_HEADER_LEN + cells
+        } else {
+            minutiae_end
+        };
         need(0, body_end + CRC_LEN)?;
         if bytes.len() != body_end + CRC_LEN {
             return Err(TemplateError::invalid(
@@ -249,6 +289,12 @@ impl Template {
             finger,
             algorithm_version: u16_at(6),
             minutiae,
+            ridge_flow: (flags & FLAG_RIDGE_FLOW != 0).then(|| RidgeFlow {
+                cell: bytes[minutiae_end],
+                columns: u16_at(minutiae_end + 1),
+                rows: u16_at(minutiae_end + 3),
+                codes: bytes[minutiae_end + FLOW_HEADER_LEN..body_end].to_vec(),
+            }),
         };
         t.validate()?;
         Ok(t)
@@ -317,6 +363,57 @@ mod tests {
         assert!(Template::decode(&extra).is_err());
     }
 
+    fn with_flow(mut t: Template) -> Template {
+        let (columns, rows) = (t.width.div_ceil(16), t.height.div_ceil(16));
+        let codes =
+            (0..columns as usize * rows as usize).map(|i| if i % 7 == 0 { 255 } else { (i % 180) as u8 }).collect();
+        t.ridge_flow = Some(RidgeFlow { cell: 16, columns, rows, codes });
+        t
+    }
+
+    /// `bytes` relabelled as format version 1 (same layout without a ridge flow), CRC fixed.
+    fn as_version_1(bytes: &[u8]) -> Vec<u8> {
+        let mut v1 = bytes[..bytes.len() - CRC_LEN].to_vec();
+        v1[4] = 1;
+        let crc = crc32fast::hash(&v1);
+        v1.extend_from_slice(&crc.to_le_bytes());
+        v1
+    }
+
+    #[test]
+    fn a_ridge_flow_round_trips_and_costs_one_byte_per_cell() {
+        let t = with_flow(sample(60));
+        let bytes = t.encode().unwrap();
+        // 19 × 25 cells of 16 px for 300 × 400 px.
+        assert_eq!(bytes.len(), 502 + 5 + 19 * 25);
+        assert_eq!(bytes[5], FLAG_RIDGE_FLOW);
+        let back = Template::decode(&bytes).unwrap();
+        assert_eq!(back.ridge_flow, t.ridge_flow);
+        for len in 0..bytes.len() {
+            assert!(Template::decode(&bytes[..len]).is_err(), "prefix of {len} bytes accepted");
+        }
+    }
+
+    #[test]
+    fn format_version_1_records_still_decode_without_a_ridge_flow() {
+        let t = Template::decode(&sample(12).encode().unwrap()).unwrap(); // angles quantised
+        let v1 = as_version_1(&t.encode().unwrap());
+        assert_eq!(Template::decode(&v1).unwrap(), t);
+        // Version 1 knows no flags: a ridge-flow flag there is an error, not a silent guess.
+        let flagged = as_version_1(&with_flow(sample(12)).encode().unwrap());
+        assert!(matches!(Template::decode(&flagged), Err(TemplateError::Invalid { field: "flags", .. })));
+    }
+
+    #[test]
+    fn a_corrupt_ridge_flow_is_refused_by_validation() {
+        let mut t = with_flow(sample(5));
+        t.ridge_flow.as_mut().unwrap().codes[3] = 200;
+        assert!(matches!(t.encode(), Err(TemplateError::Invalid { field: "ridge flow", .. })));
+        let mut t = with_flow(sample(5));
+        t.ridge_flow.as_mut().unwrap().columns += 1;
+        assert!(t.encode().is_err());
+    }
+
     #[test]
     fn invalid_in_memory_template_is_not_encoded() {
         let mut t = sample(3);
@@ -348,9 +445,17 @@ mod tests {
         #[test]
         fn arbitrary_valid_templates_round_trip(
             w in 1u16..2000, h in 1u16..2000, dpi in 100u16..=2000, q in 0u8..=100,
-            raw in proptest::collection::vec((any::<u16>(), any::<u16>(), 0u16..=u16::MAX, 0u8..3, 0u8..=100), 0..120)
+            raw in proptest::collection::vec((any::<u16>(), any::<u16>(), 0u16..=u16::MAX, 0u8..3, 0u8..=100), 0..120),
+            flow in proptest::option::of((8u8..=64, any::<u64>()))
         ) {
             let mut t = Template::new(w, h, dpi);
+            if let Some((cell, seed)) = flow {
+                let (columns, rows) = (w.div_ceil(cell as u16), h.div_ceil(cell as u16));
+                let codes = (0..columns as u64 * rows as u64)
+                    .map(|i| { let v = (seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) % 181; if v == 180 { 255 } else { v as u8 } })
+                    .collect();
+                t.ridge_flow = Some(RidgeFlow { cell, columns, rows, codes });
+            }
             t.quality = q;
             for (x, y, a, k, mq) in raw {
                 t.minutiae.push(Minutia {
