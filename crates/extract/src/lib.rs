@@ -29,6 +29,7 @@
 pub mod cleanup;
 pub mod dump;
 pub mod enhancement;
+pub mod flow;
 pub mod frequency;
 pub mod minutiae;
 pub mod normalization;
@@ -155,6 +156,7 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
             Minutia::new(x, y, (-c.direction).rem_euclid(TAU), c.kind, c.quality)
         })
         .collect();
+    template.ridge_flow = Some(flow::ridge_flow(&field, &mask, scale, template.width, template.height));
     let reason = (found.is_empty()).then(|| "no reliable minutiae found".to_string());
     Ok(Extraction { minutia_count: template.minutiae.len(), template, quality, factors, reason })
 }

@@ -115,3 +115,13 @@ pub const QUALITY_FULL_AREA: f32 = 60_000.0;
 pub const QUALITY_MIN_COHERENCE: f32 = 0.25;
 /// Image quality: minutia count that counts as full evidence.
 pub const QUALITY_FULL_MINUTIAE: f32 = 35.0;
+
+/// Side of a ridge-flow cell stored in the template, px at 500 dpi (two blocks, ≈ 0.8 mm or
+/// two ridge periods): fine enough to follow the flow around cores and deltas, coarse enough to
+/// cost one byte per 256 px² (≈ 350 bytes for a 300 × 300 px image).
+pub const FLOW_CELL: f32 = 16.0;
+/// A flow cell carries an orientation only if at least this fraction of its blocks is foreground.
+pub const FLOW_MIN_FOREGROUND: f32 = 0.5;
+/// Weight of a block in its cell's orientation mean is its coherence plus this, so that cells of
+/// incoherent blocks (cores, deltas) still average to an orientation.
+pub const FLOW_MIN_WEIGHT: f32 = 0.05;
