@@ -9,10 +9,13 @@
 //! the pairing tolerance that grows with the distance from the alignment's reference point, so that
 //! elastic skin distortion (which accumulates with distance) does not break far pairs.
 //!
+//! Under the winning alignment the templates' ridge flows are compared too ([`crate::flow`]).
+//!
 //! Cost: per alignment hypothesis, two pairing passes over probe × candidate minutiae (a sorted
 //! sweep on x keeps each pass near-linear) and a hull test per minutia; no allocation beyond two
 //! small vectors per call.
 
+use crate::flow::FlowAgreement;
 use crate::params::*;
 use crate::search::{Point, SearchTemplate, angle_delta};
 
@@ -74,6 +77,8 @@ pub(crate) struct Consolidation {
     pub overlap_probe: u32,
     /// Candidate minutiae inside the probe's impression after alignment.
     pub overlap_candidate: u32,
+    /// Ridge-flow agreement under the best alignment (empty when either template has no flow).
+    pub flow: FlowAgreement,
 }
 
 impl Consolidation {
@@ -154,7 +159,8 @@ pub(crate) fn consolidate(
     match best {
         Some((matched, rigid)) => {
             let (op, oc) = overlap(p, c, &rigid);
-            Consolidation { matched, overlap_probe: op, overlap_candidate: oc }
+            let flow = p.flow.agreement(&c.flow, rigid.angle, |x, y| rigid.apply(Point { x, y, dir: 0.0 }));
+            Consolidation { matched, overlap_probe: op, overlap_candidate: oc, flow }
         }
         None => Consolidation::default(),
     }

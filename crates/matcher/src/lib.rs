@@ -30,8 +30,14 @@
 //!    distortion). The consolidated similarity is the paired fraction of the minutiae inside the
 //!    common area (each template's hull), weighted by the pair count — robust to partial overlap,
 //!    as Bozorth3 and SourceAFIS count paired minutiae.
-//! 7. **Raw score** = local · ([`params::LOCAL_FLOOR`] + consolidated), in `[0, 1.5]`.
-//! 8. **Calibration** ([`calibration`]): raw → [`Score`] = −10·log10(FMR) from a table measured on
+//! 7. **Ridge flow** (`flow`): under the same alignment, the two templates' coarse orientation
+//!    maps ([`ridgegate_core::RidgeFlow`]) are compared cell by cell; agreement beyond what chance
+//!    alignments of unrelated prints reach ([`params::FLOW_AGREEMENT_FLOOR`]) is evidence.
+//!    Templates without a flow (imported ISO/ANSI/xyt) get none: their scores are lower, never
+//!    higher, than with one (conservative).
+//! 8. **Raw score** = local · ([`params::LOCAL_FLOOR`] + consolidated) · (1 +
+//!    [`params::FLOW_WEIGHT`] · flow), in `[0, 2.25]`.
+//! 9. **Calibration** ([`calibration`]): raw → [`Score`] = −10·log10(FMR) from a table measured on
 //!    real impostor comparisons.
 //!
 //! Scores are deterministic. [`Probe`] and [`Candidate`] are immutable after construction and
@@ -43,6 +49,7 @@
 pub mod calibration;
 mod consolidate;
 pub mod eval;
+mod flow;
 pub mod fusion;
 pub mod gallery;
 pub mod params;
@@ -94,7 +101,7 @@ impl Probe {
         calibration::score_from_raw(self.raw_score(candidate))
     }
 
-    /// The uncalibrated similarity in `[0, 1.5]`, for calibration and diagnostics.
+    /// The uncalibrated similarity in `[0, 2.25]`, for calibration and diagnostics.
     pub fn raw_score(&self, candidate: &Candidate) -> f32 {
         self.evidence(candidate).raw
     }
@@ -227,7 +234,9 @@ impl Scratch {
             matched: cons.matched,
             overlap_probe: cons.overlap_probe,
             overlap_candidate: cons.overlap_candidate,
-            raw: local * (LOCAL_FLOOR + cons.similarity()),
+            flow_cells: cons.flow.cells,
+            flow_agreement: cons.flow.mean,
+            raw: local * (LOCAL_FLOOR + cons.similarity()) * (1.0 + FLOW_WEIGHT * cons.flow.similarity()),
         }
     }
 }
@@ -243,9 +252,18 @@ pub struct Evidence {
     pub overlap_probe: u32,
     /// Candidate minutiae inside the probe's impression after alignment.
     pub overlap_candidate: u32,
-    /// The fused raw score (input of the calibration table): `local · (LOCAL_FLOOR + c)` with `c`
-    /// the consolidated similarity in `[0, 1]` (paired fraction of the overlapping minutiae,
-    /// weighted by the pair count); see [`params::LOCAL_FLOOR`].
+    /// Ridge-flow cells common to both templates under the alignment (0 when either template
+    /// has no ridge flow, e.g. imported ISO templates).
+    pub flow_cells: u32,
+    /// Mean ridge-flow agreement `cos 2δ` over those cells, `[−1, 1]` (1 = the ridges run
+    /// alike everywhere; genuine pairs reach about 0.97, chance alignments of unrelated prints
+    /// rarely above 0.9).
+    pub flow_agreement: f32,
+    /// The fused raw score (input of the calibration table):
+    /// `local · (LOCAL_FLOOR + c) · (1 + FLOW_WEIGHT · f)` with `c` the consolidated similarity in
+    /// `[0, 1]` (paired fraction of the overlapping minutiae, weighted by the pair count) and `f`
+    /// the ridge-flow similarity in `[0, 1]`; see [`params::LOCAL_FLOOR`],
+    /// [`params::FLOW_WEIGHT`], [`params::FLOW_AGREEMENT_FLOOR`].
     pub raw: f32,
 }
 

@@ -104,3 +104,16 @@ pub const CONSOLIDATION_HALF_COUNT: f32 = 12.0;
 /// (alignment failed, e.g. heavy distortion), and is boosted up to 1.5× when the aligned
 /// minutiae agree: neither measure alone vetoes the other. Half is the neutral choice.
 pub const LOCAL_FLOOR: f32 = 0.5;
+
+/// Ridge-flow agreement (mean `cos 2δ` of the orientations in the common area, see `flow`) that
+/// counts as no evidence. Unrelated prints of the same pattern class, aligned by chance minutia
+/// pairings, still run roughly alike (their flows are smooth, with the same loops and whorls):
+/// on the FVC sets 10 % of impostor comparisons exceed 0.77–0.90, while genuine ones have a
+/// median of 0.97 (δ ≈ 10°, the error of two orientation estimates). Agreement between this
+/// and 1 maps linearly to a ridge-flow similarity in `[0, 1]`.
+pub const FLOW_AGREEMENT_FLOOR: f32 = 0.8;
+/// Weight of the ridge-flow similarity: raw = minutiae evidence · (1 + FLOW_WEIGHT · flow), so
+/// that agreeing ridge flow raises the minutiae evidence by up to half, like the consolidation
+/// does the local similarity ([`LOCAL_FLOOR`]): supporting evidence, never a veto, and never a
+/// match on ridge flow alone.
+pub const FLOW_WEIGHT: f32 = 0.5;

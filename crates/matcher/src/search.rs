@@ -65,6 +65,8 @@ pub(crate) struct SearchTemplate {
     pub all: Vec<Point>,
     /// Convex hull of the minutiae: where the impression is.
     pub hull: Hull,
+    /// The template's ridge flow at 500 dpi (empty without one).
+    pub flow: crate::flow::FlowMap,
 }
 
 /// Which side of a comparison a search form serves: each side reads part of the pre-selection
@@ -384,7 +386,9 @@ impl SearchTemplate {
         let mut all = all;
         // Unstable: points that compare equal are identical.
         all.sort_unstable_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
-        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull }
+        let flow =
+            crate::flow::FlowMap::new(t.ridge_flow.as_ref(), t.dpi, side != Side::Candidate, side != Side::Probe);
+        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull, flow }
     }
 
     /// The words of cylinder `i`.

@@ -1,7 +1,11 @@
 //! Synthetic templates shared by the matcher's and the gallery's unit tests (compiled for tests
 //! only): a deterministic xorshift generator, random fingers and distorted impressions of them.
 
-use ridgegate_core::{Minutia, MinutiaKind, Template};
+use ridgegate_core::ridge_flow::NO_FLOW;
+use ridgegate_core::{Minutia, MinutiaKind, RidgeFlow, Template};
+
+/// Side of the synthetic ridge-flow cells, px.
+const FLOW_CELL: u8 = 16;
 
 /// Deterministic xorshift64 generator (never seed it with 0).
 pub(crate) struct Rng(pub u64);
@@ -19,8 +23,9 @@ impl Rng {
     }
 }
 
-/// A random finger: `n` minutiae ≥ 14 px apart in a 400×400 window at 500 dpi. Minutia quality is
-/// random in 20..100 when `random_quality`, else 60.
+/// A random finger: `n` minutiae ≥ 14 px apart in a 400×400 window at 500 dpi, and a smooth
+/// random ridge flow over a disc of radius 190 px. Minutia quality is random in 20..100 when
+/// `random_quality`, else 60.
 pub(crate) fn random_template(seed: u64, n: usize, random_quality: bool) -> Template {
     let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut t = Template::new(400, 400, 500);
@@ -33,7 +38,36 @@ pub(crate) fn random_template(seed: u64, n: usize, random_quality: bool) -> Temp
         let quality = if random_quality { 20 + (r.next() % 80) as u8 } else { 60 };
         t.minutiae.push(Minutia::new(x as u16, y as u16, r.unit() * std::f32::consts::TAU, kind, quality));
     }
+    let (a, b, c) = (r.unit() * 3.0, r.unit() * 0.02, r.unit() * 0.02);
+    t.ridge_flow =
+        Some(flow_of(&t, |x, y| ((x - 200.0).hypot(y - 200.0) < 190.0).then(|| a + (b * x).sin() + (c * y).cos())));
     t
+}
+
+/// A ridge flow for `t`'s image: `angle(x, y)` (image radians, `None` = no flow) at each cell centre.
+fn flow_of(t: &Template, angle: impl Fn(f32, f32) -> Option<f32>) -> RidgeFlow {
+    let (columns, rows) = (t.width.div_ceil(FLOW_CELL as u16), t.height.div_ceil(FLOW_CELL as u16));
+    let half = FLOW_CELL as f32 / 2.0;
+    let codes = (0..rows as usize)
+        .flat_map(|row| (0..columns as usize).map(move |col| (col, row)))
+        .map(|(col, row)| {
+            let (x, y) = (col as f32 * FLOW_CELL as f32 + half, row as f32 * FLOW_CELL as f32 + half);
+            angle(x, y).map_or(NO_FLOW, RidgeFlow::code_of)
+        })
+        .collect();
+    RidgeFlow { cell: FLOW_CELL, columns, rows, codes }
+}
+
+/// The orientation of `flow` at pixel (x, y), if any.
+fn flow_at(flow: &RidgeFlow, x: f32, y: f32) -> Option<f32> {
+    if x < 0.0 || y < 0.0 {
+        return None;
+    }
+    let (col, row) = ((x / flow.cell as f32) as usize, (y / flow.cell as f32) as usize);
+    if col >= flow.columns as usize || row >= flow.rows as usize {
+        return None;
+    }
+    RidgeFlow::angle_of(flow.codes[row * flow.columns as usize + col])
 }
 
 /// Another impression of `t`: rotated by `angle` about (200, 200), shifted, jittered (±2 px,
@@ -71,5 +105,17 @@ pub(crate) fn impression_with(
     for k in 0..4 {
         out.minutiae.push(random_template(seed.wrapping_add(1000 + k), 1, random_quality).minutiae[0]);
     }
+    out.ridge_flow = moved_flow(t, &out, angle, shift);
     out
+}
+
+/// `t`'s ridge flow seen in `out`'s image after the motion of [`impression_with`] (rotation by
+/// `angle` about (200, 200), then `shift`): image orientations turn by −angle.
+pub(crate) fn moved_flow(t: &Template, out: &Template, angle: f32, shift: (f32, f32)) -> Option<RidgeFlow> {
+    let master = t.ridge_flow.as_ref()?;
+    let (s, c) = angle.sin_cos();
+    Some(flow_of(out, |x, y| {
+        let (dx, dy) = (x - 200.0 - shift.0, y - 200.0 - shift.1);
+        flow_at(master, c * dx - s * dy + 200.0, s * dx + c * dy + 200.0).map(|a| a - angle)
+    }))
 }

@@ -4,7 +4,7 @@ use super::*;
 use proptest::prelude::*;
 use ridgegate_core::{Minutia, Template};
 
-use crate::testkit::{Rng, impression_with};
+use crate::testkit::{Rng, impression_with, moved_flow};
 
 fn random_template(seed: u64, n: usize) -> Template {
     crate::testkit::random_template(seed, n, false)
@@ -72,6 +72,7 @@ fn rotation_and_translation_do_not_matter() {
                 ));
             }
         }
+        moved.ridge_flow = moved_flow(&master, &moved, angle, shift);
         let s2 = Probe::new(&master).raw_score(&Candidate::new(&moved));
         assert!(s2 > 0.7 * base, "angle {angle}: {s2} vs {base}");
     }
@@ -84,9 +85,35 @@ fn different_dpi_is_rescaled() {
     for m in &master.minutiae {
         hi.minutiae.push(Minutia::new(m.x * 2, m.y * 2, m.angle, m.kind, m.quality));
     }
+    let flow = master.ridge_flow.clone().unwrap();
+    hi.ridge_flow = Some(ridgegate_core::RidgeFlow { cell: flow.cell * 2, ..flow });
     let same = Probe::new(&master).raw_score(&Candidate::new(&master));
     let scaled = Probe::new(&master).raw_score(&Candidate::new(&hi));
     assert!((same - scaled).abs() < 0.05 * same, "{same} vs {scaled}");
+}
+
+#[test]
+fn ridge_flow_raises_genuine_scores_and_never_lowers_any() {
+    let (mut raised, mut impostors_raised) = (0, 0.0f32);
+    for f in 0..10u64 {
+        let master = random_template(f, 40);
+        let a = impression(&master, f * 3 + 1, 0.25, (8.0, -6.0));
+        let b = impression(&master, f * 3 + 2, -0.15, (-7.0, 4.0));
+        let other = impression(&random_template(f + 200, 40), f, 0.0, (0.0, 0.0));
+        let without = |t: &Template| Template { ridge_flow: None, ..t.clone() };
+        let raw = |x: &Template, y: &Template| Probe::new(x).raw_score(&Candidate::new(y));
+        let (g_with, g_without) = (raw(&a, &b), raw(&without(&a), &without(&b)));
+        let (i_with, i_without) = (raw(&a, &other), raw(&without(&a), &without(&other)));
+        // The alignment comes from the minutiae: the flow can only multiply by 1..=1.5.
+        assert!(g_with >= g_without && g_with <= 1.5 * g_without + 1e-6, "{g_with} {g_without}");
+        assert!(i_with >= i_without && i_with <= 1.5 * i_without + 1e-6, "{i_with} {i_without}");
+        let e = Probe::new(&a).evidence(&Candidate::new(&b));
+        assert!(e.flow_cells > 100 && e.flow_agreement > 0.95, "{e:?}");
+        raised += (g_with > 1.3 * g_without) as usize;
+        impostors_raised = impostors_raised.max(i_with / i_without.max(1e-9));
+    }
+    assert!(raised >= 8, "agreeing ridge flow raised only {raised}/10 genuine scores by 30 %");
+    assert!(impostors_raised < 1.3, "an unrelated flow raised an impostor score by {impostors_raised}");
 }
 
 #[test]

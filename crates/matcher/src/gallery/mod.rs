@@ -259,13 +259,15 @@ impl Gallery {
         }
         by_shard.par_iter().enumerate().filter(|(_, items)| !items.is_empty()).for_each(|(k, items)| {
             let mut shard = self.shards[k].write().unwrap_or_else(|e| e.into_inner());
-            let (mut records, mut minutiae, mut codes) = (0, 0, 0);
+            let (mut records, mut minutiae, mut codes, mut flow) = (0, 0, 0, 0);
             for &i in items {
+                let views = || entries[i].2.iter().take(MAX_VIEWS);
                 records += prepared[i].1.len();
-                minutiae += entries[i].2.iter().take(MAX_VIEWS).map(|t| t.minutiae.len()).sum::<usize>();
+                minutiae += views().map(|t| t.minutiae.len()).sum::<usize>();
                 codes += prepared[i].1.iter().map(|f| f.0.len()).sum::<usize>();
+                flow += views().filter_map(|t| t.ridge_flow.as_ref()).map(|f| f.codes.len()).sum::<usize>();
             }
-            shard.reserve_exact(items.len(), records, minutiae, codes);
+            shard.reserve_exact(items.len(), records, minutiae, codes, flow);
             for &i in items {
                 let (subject, finger, templates) = entries[i];
                 let templates = &templates[..templates.len().min(MAX_VIEWS)];

@@ -7,7 +7,7 @@ use super::prefilter::FeatureStore;
 
 /// Prefilter features of one template: (codes, headings).
 pub(crate) type Features = (Vec<u16>, Vec<u8>);
-use ridgegate_core::{FingerPosition, Minutia, Template};
+use ridgegate_core::{FingerPosition, Minutia, RidgeFlow, Template};
 use std::collections::HashMap;
 
 /// Marks a dead record in [`Shard::rec_subject`].
@@ -31,6 +31,21 @@ pub(crate) struct Meta {
     pub quality: u8,
 }
 
+/// Where a record's ridge flow lies in [`Shard::flow_arena`] (`cell` 0: the template has none).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FlowRef {
+    pub start: u32,
+    pub cell: u8,
+    pub columns: u16,
+    pub rows: u16,
+}
+
+impl FlowRef {
+    fn len(&self) -> usize {
+        self.columns as usize * self.rows as usize
+    }
+}
+
 /// Storage of one shard. Not synchronised itself: the gallery wraps it in a `RwLock`.
 #[derive(Debug, Default)]
 pub(crate) struct Shard {
@@ -51,6 +66,10 @@ pub(crate) struct Shard {
     pub rec_minutiae: Vec<(u32, u32)>,
     /// All minutiae of all records, contiguous.
     pub arena: Vec<Minutia>,
+    /// Record → its ridge flow in `flow_arena`.
+    pub rec_flow: Vec<FlowRef>,
+    /// All ridge-flow codes of all records, contiguous (one byte per cell).
+    pub flow_arena: Vec<u8>,
     /// Prefilter features, one entry per record (same indices).
     pub features: FeatureStore,
     /// Number of live records.
@@ -83,7 +102,18 @@ impl Shard {
             finger: FingerPosition::from_code(self.rec_finger[r]).unwrap_or(FingerPosition::Unknown),
             algorithm_version: m.algorithm_version,
             minutiae: self.arena[start as usize..(start + count) as usize].to_vec(),
+            ridge_flow: self.flow(r),
         }
+    }
+
+    fn flow(&self, r: usize) -> Option<RidgeFlow> {
+        let f = self.rec_flow[r];
+        (f.cell != 0).then(|| RidgeFlow {
+            cell: f.cell,
+            columns: f.columns,
+            rows: f.rows,
+            codes: self.flow_arena[f.start as usize..f.start as usize + f.len()].to_vec(),
+        })
     }
 
     /// Replaces the views of `subject`'s `finger` by `templates` (at most `MAX_VIEWS`, checked by
@@ -143,8 +173,9 @@ impl Shard {
     }
 
     /// Reserves exactly enough room for `subjects` new subjects with `records` templates holding
-    /// `minutiae` minutiae and `codes` prefilter codes (batch builds: no growth slack).
-    pub fn reserve_exact(&mut self, subjects: usize, records: usize, minutiae: usize, codes: usize) {
+    /// `minutiae` minutiae, `codes` prefilter codes and `flow` ridge-flow cells (batch builds: no
+    /// growth slack).
+    pub fn reserve_exact(&mut self, subjects: usize, records: usize, minutiae: usize, codes: usize, flow: usize) {
         self.index.reserve(subjects);
         self.subjects.reserve_exact(subjects);
         self.rec_subject.reserve_exact(records);
@@ -153,6 +184,8 @@ impl Shard {
         self.rec_meta.reserve_exact(records);
         self.rec_minutiae.reserve_exact(records);
         self.arena.reserve_exact(minutiae);
+        self.rec_flow.reserve_exact(records);
+        self.flow_arena.reserve_exact(flow);
         self.features.ranges.reserve_exact(records);
         self.features.codes.reserve_exact(codes);
         self.features.headings.reserve_exact(codes);
@@ -192,6 +225,14 @@ impl Shard {
         });
         self.rec_minutiae.push((self.arena.len() as u32, t.minutiae.len() as u32));
         self.arena.extend_from_slice(&t.minutiae);
+        self.rec_flow.push(match &t.ridge_flow {
+            Some(f) => {
+                let start = self.flow_arena.len() as u32;
+                self.flow_arena.extend_from_slice(&f.codes);
+                FlowRef { start, cell: f.cell, columns: f.columns, rows: f.rows }
+            }
+            None => FlowRef::default(),
+        });
         self.features.push(&features.0, &features.1);
         r
     }
@@ -204,6 +245,7 @@ impl Shard {
         let n = self.rec_subject.len();
         let mut new_index = vec![DEAD; n];
         let mut arena = Vec::with_capacity(self.arena.len());
+        let mut flow_arena = Vec::with_capacity(self.flow_arena.len());
         let mut w = 0usize;
         for (r, ni) in new_index.iter_mut().enumerate() {
             if self.rec_subject[r] == DEAD {
@@ -213,6 +255,9 @@ impl Shard {
             let (start, count) = self.rec_minutiae[r];
             self.rec_minutiae[w] = (arena.len() as u32, count);
             arena.extend_from_slice(&self.arena[start as usize..(start + count) as usize]);
+            let f = self.rec_flow[r];
+            self.rec_flow[w] = FlowRef { start: flow_arena.len() as u32, ..f };
+            flow_arena.extend_from_slice(&self.flow_arena[f.start as usize..f.start as usize + f.len()]);
             self.rec_subject[w] = self.rec_subject[r];
             self.rec_finger[w] = self.rec_finger[r];
             self.rec_view[w] = self.rec_view[r];
@@ -225,13 +270,17 @@ impl Shard {
         self.rec_view.truncate(w);
         self.rec_meta.truncate(w);
         self.rec_minutiae.truncate(w);
+        self.rec_flow.truncate(w);
         self.rec_subject.shrink_to_fit();
         self.rec_finger.shrink_to_fit();
         self.rec_view.shrink_to_fit();
         self.rec_meta.shrink_to_fit();
         self.rec_minutiae.shrink_to_fit();
+        self.rec_flow.shrink_to_fit();
         arena.shrink_to_fit();
         self.arena = arena;
+        flow_arena.shrink_to_fit();
+        self.flow_arena = flow_arena;
         for s in &mut self.subjects {
             for r in &mut s.records {
                 *r = new_index[*r as usize];
@@ -257,6 +306,8 @@ impl Shard {
             + self.rec_meta.capacity() * size_of::<Meta>()
             + self.rec_minutiae.capacity() * size_of::<(u32, u32)>()
             + self.arena.capacity() * size_of::<Minutia>()
+            + self.rec_flow.capacity() * size_of::<FlowRef>()
+            + self.flow_arena.capacity()
             + self.features.memory_bytes()
     }
 }
