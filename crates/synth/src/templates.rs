@@ -5,12 +5,13 @@ use crate::orientation::{FingerClass, RidgeModel, SmoothNoise};
 use crate::params;
 use crate::params::{
     DEFAULT_HEIGHT, DEFAULT_WIDTH, DISTORTION_WAVELENGTH, DPI, MASTER_MARGIN, SHAPE_BOTTOM_HALF_HEIGHT,
-    SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT, TPL_CONTACT_HALF_HEIGHT, TPL_ENDING_RATIO, TPL_IMAGE_QUALITY,
-    TPL_KIND_FLIP_PROBABILITY, TPL_MASTER_COUNT_RANGE, TPL_MIN_SPACING, TPL_PLACEMENT_ATTEMPTS, TPL_QUALITY,
-    TPL_QUALITY_JITTER_SD, TPL_SPURIOUS_QUALITY,
+    SHAPE_HALF_WIDTH, SHAPE_TOP_HALF_HEIGHT, TPL_CONTACT_HALF_HEIGHT, TPL_ENDING_RATIO, TPL_FLOW_CELL,
+    TPL_IMAGE_QUALITY, TPL_KIND_FLIP_PROBABILITY, TPL_MASTER_COUNT_RANGE, TPL_MIN_SPACING, TPL_PLACEMENT_ATTEMPTS,
+    TPL_QUALITY, TPL_QUALITY_JITTER_SD, TPL_SPURIOUS_QUALITY,
 };
 use crate::rng::Rng;
-use ridgegate_core::{Minutia, MinutiaKind, Template};
+use ridgegate_core::ridge_flow::NO_FLOW;
+use ridgegate_core::{Minutia, MinutiaKind, RidgeFlow, Template};
 use std::f32::consts::{PI, TAU};
 
 /// Stream tag of master minutiae draws.
@@ -91,9 +92,9 @@ struct MasterMinutia {
     quality: f32,
 }
 
-/// The master minutiae of synthetic finger `finger` under `seed`: a class orientation model,
-/// positions spread over the fingertip with a minimum spacing, directions along the ridge flow.
-fn master_minutiae(tm: &TemplateModel, seed: u64, finger: u64) -> Vec<MasterMinutia> {
+/// The master of synthetic finger `finger` under `seed`: a class orientation model and minutiae
+/// spread over the fingertip with a minimum spacing, directions along the ridge flow.
+fn master_minutiae(tm: &TemplateModel, seed: u64, finger: u64) -> (RidgeModel, Vec<MasterMinutia>) {
     let mut rng = Rng::derive(seed, &[TAG_MASTER, finger]);
     let (w, h) = ((DEFAULT_WIDTH + 2 * MASTER_MARGIN) as f32, (DEFAULT_HEIGHT + 2 * MASTER_MARGIN) as f32);
     let class = FingerClass::draw(&mut rng);
@@ -119,7 +120,7 @@ fn master_minutiae(tm: &TemplateModel, seed: u64, finger: u64) -> Vec<MasterMinu
             break;
         }
     }
-    out
+    (model, out)
 }
 
 /// Whether canvas point `(x, y)` lies inside the fingertip outline (same shape as the images).
@@ -138,7 +139,7 @@ fn inside_fingertip(x: f32, y: f32, w: f32, h: f32) -> bool {
 /// default impression window. Mirrors the image-level impression model ([`crate::impression`]).
 fn impression_template(
     model: &TemplateModel,
-    master: &[MasterMinutia],
+    (ridges, master): &(RidgeModel, Vec<MasterMinutia>),
     seed: u64,
     finger: u64,
     impression: u64,
@@ -199,6 +200,25 @@ fn impression_template(
         let q = TPL_SPURIOUS_QUALITY.0 + TPL_SPURIOUS_QUALITY.1 * rng.normal();
         push(ccx + rng.range(-ax, ax), ccy + rng.range(-ay, ay), rng.range(0.0, TAU), kind, q, &mut tpl);
     }
+    // The ridge flow of the contact area: the master's orientation at the cell centre's pre-image
+    // (distortion, a few px, ignored), turned with the impression. No random draws: the minutiae
+    // stay those of earlier versions.
+    let (columns, rows) = (tpl.width.div_ceil(TPL_FLOW_CELL as u16), tpl.height.div_ceil(TPL_FLOW_CELL as u16));
+    let half = TPL_FLOW_CELL as f32 * 0.5;
+    let codes = (0..rows as usize)
+        .flat_map(|row| (0..columns as usize).map(move |col| (col, row)))
+        .map(|(col, row)| {
+            let (x, y) = (col as f32 * TPL_FLOW_CELL as f32 + half, row as f32 * TPL_FLOW_CELL as f32 + half);
+            let (dx, dy) = (x - w * 0.5 - tx, y - h * 0.5 - ty);
+            let (mx, my) = (c * dx - s * dy + mw * 0.5, s * dx + c * dy + mh * 0.5);
+            if in_contact(x, y) && inside_fingertip(mx, my, mw, mh) {
+                RidgeFlow::code_of(ridges.orientation_at(mx, my) - rot)
+            } else {
+                NO_FLOW
+            }
+        })
+        .collect();
+    tpl.ridge_flow = Some(RidgeFlow { cell: TPL_FLOW_CELL, columns, rows, codes });
     tpl
 }
 
@@ -313,6 +333,27 @@ mod tests {
         assert!(close(s.quality_mean, REAL_QUALITY.0, 0.05), "quality {}", s.quality_mean);
         assert!(close(s.quality_sd, REAL_QUALITY.1, 0.15), "quality sd {}", s.quality_sd);
         assert!(close(s.image_quality_mean, REAL_IMAGE_QUALITY, 0.05), "image quality {}", s.image_quality_mean);
+    }
+
+    /// The ridge flow runs along the minutiae (they are placed along the master's flow): true
+    /// minutiae lie in a flow cell whose orientation is their direction's, modulo π.
+    #[test]
+    fn ridge_flow_runs_along_the_minutiae() {
+        let (mut along, mut total) = (0, 0);
+        for t in synthetic_templates_with(TemplateModel::REALISTIC, 40, 3, 11) {
+            let f = t.template.ridge_flow.as_ref().expect("every synthetic template has a ridge flow");
+            f.validate(t.template.width, t.template.height).unwrap();
+            for m in &t.template.minutiae {
+                let code =
+                    f.codes[(m.y / f.cell as u16) as usize * f.columns as usize + (m.x / f.cell as u16) as usize];
+                let Some(flow) = RidgeFlow::angle_of(code) else { continue };
+                let d = (flow + m.angle).rem_euclid(PI); // image direction = −ISO angle
+                total += 1;
+                along += (d.min(PI - d) < 20f32.to_radians()) as usize;
+            }
+        }
+        // Spurious minutiae (random directions) and cells averaging across a core make the rest.
+        assert!(total > 1000 && along as f32 > 0.8 * total as f32, "{along}/{total} along the flow");
     }
 
     #[test]
