@@ -46,7 +46,7 @@ fn extracts_a_synthetic_print_with_dumps_and_formats() {
     let o2 = ridgegate(&["info", out.join("ring.ist").to_str().unwrap()]);
     assert!(text(&o2).contains("ISO/IEC 19794-2:2005"), "{}", text(&o2));
     let dumped = std::fs::read_dir(&dump).unwrap().count();
-    assert_eq!(dumped, 10, "one PNG per stage");
+    assert_eq!(dumped, 11, "one PNG per stage");
 }
 
 #[test]

@@ -90,6 +90,23 @@ pub fn render_orientation(img: &Plane<f32>, angle: &Plane<f32>, mask: &Plane<boo
     out
 }
 
+/// The template's ridge flow ([`RidgeFlow`], original-image cells; `scale` = working / original)
+/// over the working image: one blue segment per cell with an orientation.
+pub fn render_flow(img: &Plane<f32>, flow: &ridgegate_core::RidgeFlow, scale: f32) -> StageImage {
+    let mut out = grey(img.w, img.h, |x, y| (img.at(x, y).clamp(0.0, 255.0) as u8) / 2 + 127);
+    let side = flow.cell as f32 * scale;
+    for (i, &code) in flow.codes.iter().enumerate() {
+        let Some(a) = ridgegate_core::RidgeFlow::angle_of(code) else { continue };
+        let (col, row) = (i % flow.columns as usize, i / flow.columns as usize);
+        let (cx, cy) = ((col as f32 + 0.5) * side, (row as f32 + 0.5) * side);
+        let reach = (0.4 * side) as i32;
+        for t in -reach..=reach {
+            put(&mut out, cx + t as f32 * a.cos(), cy + t as f32 * a.sin(), [0, 60, 230]);
+        }
+    }
+    out
+}
+
 /// Minutiae over the skeleton: endings red, bifurcations blue, with a direction tick.
 pub fn render_minutiae(skel: &Plane<u8>, minutiae: &[Candidate]) -> StageImage {
     let mut out = grey(skel.w, skel.h, |x, y| if skel.at(x, y) != 0 { 90 } else { 255 });

@@ -19,7 +19,10 @@
 //! 7. [`cleanup::cleaned_ridges`] → [`thinning::skeleton`] — small valley holes filled, then the
 //!    one-pixel ridge skeleton;
 //! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
-//! 9. [`quality::quality_factors`] — image quality 0–100.
+//! 9. [`quality::quality_factors`] — image quality 0–100;
+//! 10. [`flow::ridge_flow`] — the coarse ridge-orientation map stored in the template next to the
+//!     minutiae ([`ridgegate_core::RidgeFlow`], one byte per 16 × 16 px cell), which the matcher
+//!     compares under its minutiae alignment.
 //!
 //! Coordinates in the template are in the *original* image's pixel grid and dpi. Angles follow
 //! [`ridgegate_core::Minutia`] (ISO convention). [`extract`] is pure and thread-safe; rows of the
@@ -156,7 +159,9 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
             Minutia::new(x, y, (-c.direction).rem_euclid(TAU), c.kind, c.quality)
         })
         .collect();
-    template.ridge_flow = Some(flow::ridge_flow(&field, &mask, scale, template.width, template.height));
+    let ridge_flow = flow::ridge_flow(&field, &mask, scale, template.width, template.height);
+    offer(sink, "ridge-flow", || dump::render_flow(&img, &ridge_flow, scale));
+    template.ridge_flow = Some(ridge_flow);
     let reason = (found.is_empty()).then(|| "no reliable minutiae found".to_string());
     Ok(Extraction { minutia_count: template.minutiae.len(), template, quality, factors, reason })
 }
