@@ -53,6 +53,16 @@ fn describe(path: &PathBuf, dpi: Option<u16>) -> anyhow::Result<String> {
                 t.dpi,
                 t.algorithm_version
             ));
+            match &t.ridge_flow {
+                Some(f) => s.push_str(&format!(
+                    ", ridge flow {}x{} cells of {} px ({} with an orientation)",
+                    f.columns,
+                    f.rows,
+                    f.cell,
+                    f.valid_cells()
+                )),
+                None => s.push_str(", no ridge flow"),
+            }
         }
         return Ok(s);
     }
