@@ -42,7 +42,9 @@ fn stages(c: &mut Criterion) {
     let mask = segmentation::segmentation_mask(&contrast, &seg_coherence);
     let field = orientation::orientation_field(&moments, coherence.clone(), &mask);
     let (period, _) = frequency::ridge_period(&norm, &field, &mask);
-    let enhanced = pool.install(|| enhancement::enhanced_image(&norm, &field, &period, &mask, enhancement::KernelChoice::Interpolated));
+    let enhanced = pool.install(|| {
+        enhancement::enhanced_image(&norm, &field, &period, &mask, enhancement::KernelChoice::Interpolated)
+    });
     let binary = enhancement::binarized_image(&enhanced, &mask);
     let clarity = enhancement::ridge_clarity(&enhanced, &mask);
     let ridges = cleanup::cleaned_ridges(&binary);
@@ -64,7 +66,17 @@ fn stages(c: &mut Criterion) {
     });
     g.bench_function("4 ridge_period", |b| b.iter(|| frequency::ridge_period(black_box(&norm), &field, &mask)));
     g.bench_function("5 enhanced_image (1 thread)", |b| {
-        b.iter(|| pool.install(|| enhancement::enhanced_image(black_box(&norm), &field, &period, &mask, enhancement::KernelChoice::Interpolated)))
+        b.iter(|| {
+            pool.install(|| {
+                enhancement::enhanced_image(
+                    black_box(&norm),
+                    &field,
+                    &period,
+                    &mask,
+                    enhancement::KernelChoice::Interpolated,
+                )
+            })
+        })
     });
     g.bench_function("6 binarized_image", |b| b.iter(|| enhancement::binarized_image(black_box(&enhanced), &mask)));
     g.bench_function("7 cleaned_ridges", |b| b.iter(|| cleanup::cleaned_ridges(black_box(&binary))));
