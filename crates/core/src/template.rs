@@ -3,7 +3,7 @@
 //! # Byte layout (format version 2)
 //!
 //! All integers little-endian. A record for `n` minutiae is `22 + 8·n` bytes without a ridge
-//! flow (502 bytes for 60 minutiae), plus `5 + c` bytes with a ridge flow of `c` cells (≈ 360
+//! flow (502 bytes for 60 minutiae), plus `5 + c` bytes with a ridge flow of `c` cells (≈ 160
 //! for a 300 × 300 px image at 500 dpi).
 //!
 //! | offset | size | field |

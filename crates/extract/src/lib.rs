@@ -21,7 +21,7 @@
 //! 8. [`minutiae::minutiae`] — endings/bifurcations, directions, false-minutiae removal, best N;
 //! 9. [`quality::quality_factors`] — image quality 0–100;
 //! 10. [`flow::ridge_flow`] — the coarse ridge-orientation map stored in the template next to the
-//!     minutiae ([`ridgegate_core::RidgeFlow`], one byte per 16 × 16 px cell), which the matcher
+//!     minutiae ([`ridgegate_core::RidgeFlow`], one byte per 24 × 24 px cell at 500 dpi), which the matcher
 //!     compares under its minutiae alignment.
 //!
 //! Coordinates in the template are in the *original* image's pixel grid and dpi. Angles follow
@@ -51,7 +51,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 9;
+pub const ALGORITHM_VERSION: u16 = 10;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]

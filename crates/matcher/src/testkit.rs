@@ -5,7 +5,7 @@ use ridgegate_core::ridge_flow::NO_FLOW;
 use ridgegate_core::{Minutia, MinutiaKind, RidgeFlow, Template};
 
 /// Side of the synthetic ridge-flow cells, px.
-const FLOW_CELL: u8 = 16;
+const FLOW_CELL: u8 = 24;
 
 /// Deterministic xorshift64 generator (never seed it with 0).
 pub(crate) struct Rng(pub u64);
@@ -38,7 +38,7 @@ pub(crate) fn random_template(seed: u64, n: usize, random_quality: bool) -> Temp
         let quality = if random_quality { 20 + (r.next() % 80) as u8 } else { 60 };
         t.minutiae.push(Minutia::new(x as u16, y as u16, r.unit() * std::f32::consts::TAU, kind, quality));
     }
-    let (a, b, c) = (r.unit() * 3.0, r.unit() * 0.02, r.unit() * 0.02);
+    let (a, b, c) = (r.unit() * 3.0, r.unit() * 0.01, r.unit() * 0.01);
     t.ridge_flow =
         Some(flow_of(&t, |x, y| ((x - 200.0).hypot(y - 200.0) < 190.0).then(|| a + (b * x).sin() + (c * y).cos())));
     t

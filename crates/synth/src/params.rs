@@ -168,7 +168,7 @@ pub const TPL_PLACEMENT_ATTEMPTS: u32 = 30;
 pub const TPL_IMAGE_QUALITY: (f32, f32) = (62.0, 97.0);
 /// Template generator: side of the ridge-flow cells written into templates, px at 500 dpi (the
 /// extractor's cell, `ridgegate_extract::params::FLOW_CELL`).
-pub const TPL_FLOW_CELL: u8 = 16;
+pub const TPL_FLOW_CELL: u8 = 24;
 /// Template generator: contact ellipse half-height as a fraction of the master canvas height.
 pub const TPL_CONTACT_HALF_HEIGHT: f32 = 0.5;
 

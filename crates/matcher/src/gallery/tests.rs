@@ -277,8 +277,8 @@ fn memory_per_template_is_small() {
     let g = gallery(100, 2, 4);
     let per = g.memory_bytes() as f64 / g.len() as f64;
     // 40-minutia templates: 12 B per minutia + 2 B per prefilter edge + columns and ids, plus a
-    // 625-cell ridge flow (400 × 400 px at 16 px cells, one byte each).
-    assert!(per < 2048.0 + 625.0 + 32.0, "{per} bytes per template");
+    // 289-cell ridge flow (400 × 400 px at 24 px cells, one byte each).
+    assert!(per < 2048.0 + 289.0 + 16.0, "{per} bytes per template");
 }
 
 #[test]
