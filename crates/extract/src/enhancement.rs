@@ -79,7 +79,7 @@ pub fn enhanced_image(
     let bank = bank();
     let r = GABOR_RADIUS;
     // Replicate-padded copy so the inner loop needs no bounds logic.
-    let pw = norm.w + 2 * r + BLOCK;
+    let pw = norm.w + 2 * r + 2 * BLOCK;
     let ph = norm.h + 2 * r;
     let mut padded = vec![0f32; pw * ph];
     for y in 0..ph {
@@ -107,70 +107,94 @@ pub fn enhanced_image(
         (by.saturating_sub(1)..=(by + 1).min(mask.h - 1))
             .any(|y| (bx.saturating_sub(1)..=(bx + 1).min(mask.w - 1)).any(|x| mask.at(x, y)))
     };
+    let filter_run = |k: usize, x0: usize, y: usize| filter_run(&bank.kernels[k], &padded, pw, x0, y);
     let mut out = Plane::new(norm.w, norm.h);
     out.data.par_chunks_mut(norm.w * BLOCK).enumerate().for_each(|(by, rows)| {
         let rows_here = rows.len() / norm.w;
-        for bx in 0..mask.w {
-            if !near_foreground(bx, by) {
+        let near: Vec<bool> = (0..mask.w).map(|bx| near_foreground(bx, by)).collect();
+        // Column by column, then row by row, so that one kernel serves several rows in a row
+        // (the bank does not fit the L1 cache).
+        if kernels == KernelChoice::PerBlock {
+            for bx in (0..mask.w).filter(|&bx| near[bx]) {
+                let (x0, x1) = (bx * BLOCK, ((bx + 1) * BLOCK).min(norm.w));
+                for dy in 0..rows_here {
+                    let values = filter_run(block_index.at(bx, by), x0, by * BLOCK + dy);
+                    rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&values[..x1 - x0]);
+                }
+            }
+            return;
+        }
+        // Runs of 8 from one block centre to the next lie in a single interpolation cell: when
+        // its four corner blocks share a kernel (most cells), so does every pixel of the run, and
+        // one vector pass does. Run `c` covers [8c − 4, 8c + 4): blocks c−1 and c.
+        for c in 0..=mask.w {
+            let left = c.checked_sub(1).is_some_and(|b| near[b]);
+            let right = c < mask.w && near[c];
+            let x0 = (c * BLOCK).saturating_sub(BLOCK / 2);
+            let x1 = (c * BLOCK + BLOCK / 2).min(norm.w);
+            if (!left && !right) || x0 >= x1 {
                 continue;
             }
-            let x0 = bx * BLOCK;
-            let x1 = (x0 + BLOCK).min(norm.w);
-            let n = x1 - x0;
             for dy in 0..rows_here {
                 let y = by * BLOCK + dy;
-                let mut index = [usize::MAX; BLOCK];
-                let fy = y as f32;
-                for (i, slot) in index.iter_mut().enumerate().take(n) {
-                    let fx = (x0 + i) as f32;
-                    let (cx0, cy0, cx1, cy1, tx, ty) = bilinear_cell(fx, fy, BLOCK, mask.w, mask.h);
-                    let corner = block_index.at(cx0, cy0);
-                    // Between four blocks with the same kernel the interpolated orientation and
-                    // period stay within that kernel's bins (both are convex): skip the arithmetic.
-                    *slot = if kernels == KernelChoice::PerBlock {
-                        block_index.at(bx, by)
-                    } else if corner == block_index.at(cx1, cy0)
-                        && corner == block_index.at(cx0, cy1)
-                        && corner == block_index.at(cx1, cy1)
-                    {
-                        corner
-                    } else {
-                        let lerp = |p: &Plane<f32>| {
-                            let top = p.at(cx0, cy0) * (1.0 - tx) + p.at(cx1, cy0) * tx;
-                            let bottom = p.at(cx0, cy1) * (1.0 - tx) + p.at(cx1, cy1) * tx;
+                let row = &mut rows[dy * norm.w..(dy + 1) * norm.w];
+                let (_, cy0, _, cy1, _, ty) = bilinear_cell(0.0, y as f32, BLOCK, mask.w, mask.h);
+                let (cx0, cx1) = (c.saturating_sub(1).min(mask.w - 1), c.min(mask.w - 1));
+                let corner = block_index.at(cx0, cy0);
+                let mut values = if corner == block_index.at(cx1, cy0)
+                    && corner == block_index.at(cx0, cy1)
+                    && corner == block_index.at(cx1, cy1)
+                {
+                    // Interpolating between equal kernels stays within that kernel's orientation
+                    // and period bins (both are convex): no per-pixel arithmetic needed.
+                    filter_run(corner, x0, y)
+                } else {
+                    // The run's four corner values of each map, then per pixel only its weights.
+                    let corners = |p: &Plane<f32>| [p.at(cx0, cy0), p.at(cx1, cy0), p.at(cx0, cy1), p.at(cx1, cy1)];
+                    let (sin4, cos4, period4) = (corners(&doubled_sin), corners(&doubled_cos), corners(period));
+                    let index_at = |i: usize| {
+                        let (_, _, _, _, tx, _) = bilinear_cell((x0 + i) as f32, 0.0, BLOCK, mask.w, mask.h);
+                        let lerp = |v: &[f32; 4]| {
+                            let top = v[0] * (1.0 - tx) + v[1] * tx;
+                            let bottom = v[2] * (1.0 - tx) + v[3] * tx;
                             top * (1.0 - ty) + bottom * ty
                         };
-                        kernel_index_doubled(fast_atan2(lerp(&doubled_sin), lerp(&doubled_cos)), lerp(period))
+                        kernel_index_doubled(fast_atan2(lerp(&sin4), lerp(&cos4)), lerp(&period4))
                     };
-                }
-                let mut out_row = [0f32; BLOCK];
-                let mut done = [false; BLOCK];
-                for first in 0..n {
-                    if done[first] {
-                        continue;
+                    // Along the run the interpolated doubled-angle vector moves on a straight
+                    // segment and the period linearly, so both bins change monotonically: equal
+                    // kernels at both ends mean one kernel throughout.
+                    let (first, last) = (index_at(0), index_at(x1 - x0 - 1));
+                    let mut index = [first; BLOCK];
+                    if first != last {
+                        for (i, slot) in index.iter_mut().enumerate().take(x1 - x0 - 1).skip(1) {
+                            *slot = index_at(i);
+                        }
+                        index[x1 - x0 - 1] = last;
                     }
-                    // Eight outputs at once for this kernel: each tap scales a contiguous run of 8
-                    // inputs, which the compiler turns into vector multiply-adds.
-                    let k = &bank.kernels[index[first]];
-                    let mut acc = [0f32; BLOCK];
-                    for ky in 0..SIDE {
-                        let base = (y + ky) * pw + x0;
-                        let kr = &k[ky * SIDE..ky * SIDE + SIDE];
-                        for (kx, &kv) in kr.iter().enumerate() {
-                            let src = &padded[base + kx..base + kx + BLOCK];
-                            for (a, &v) in acc.iter_mut().zip(src) {
-                                *a += kv * v;
+                    let mut values = [0f32; BLOCK];
+                    let mut done = [false; BLOCK];
+                    for first in 0..x1 - x0 {
+                        if done[first] {
+                            continue;
+                        }
+                        let acc = filter_run(index[first], x0, y);
+                        for i in first..x1 - x0 {
+                            if index[i] == index[first] {
+                                values[i] = acc[i];
+                                done[i] = true;
                             }
                         }
                     }
-                    for i in first..n {
-                        if index[i] == index[first] {
-                            out_row[i] = acc[i];
-                            done[i] = true;
-                        }
+                    values
+                };
+                // Pixels of blocks far from the foreground stay 0, as with per-block kernels.
+                for (i, v) in values.iter_mut().enumerate().take(x1 - x0) {
+                    if !near[((x0 + i) / BLOCK).min(mask.w - 1)] {
+                        *v = 0.0;
                     }
                 }
-                rows[dy * norm.w + x0..dy * norm.w + x1].copy_from_slice(&out_row[..n]);
+                row[x0..x1].copy_from_slice(&values[..x1 - x0]);
             }
         }
     });
@@ -187,11 +211,29 @@ pub enum KernelChoice {
     Interpolated,
 }
 
+/// Eight outputs of kernel `k` at once, from column `x0` of output row `y` (`padded` is the
+/// replicate-padded input, `pw` wide): each tap scales a contiguous run of 8 inputs, which the
+/// compiler turns into vector multiply-adds (fixed-size rows, so no bounds checks inside).
+#[inline(always)]
+fn filter_run(k: &[f32; SIDE * SIDE], padded: &[f32], pw: usize, x0: usize, y: usize) -> [f32; BLOCK] {
+    let mut acc = [0f32; BLOCK];
+    for ky in 0..SIDE {
+        let row: &[f32; SIDE + BLOCK] = padded[(y + ky) * pw + x0..][..SIDE + BLOCK].try_into().expect("padded row");
+        let kr: &[f32; SIDE] = k[ky * SIDE..][..SIDE].try_into().expect("kernel row");
+        for (kx, &kv) in kr.iter().enumerate() {
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a += kv * row[kx + i];
+            }
+        }
+    }
+    acc
+}
+
 /// Kernel of the bank for a doubled ridge angle (radians, any range) and a period (px).
 fn kernel_index_doubled(doubled: f32, period: f32) -> usize {
     // Truncating casts of non-negative values instead of round(): the library call is not
     // inlined on baseline x86-64 and this runs per pixel.
-    let steps = doubled / std::f32::consts::TAU * GABOR_ORIENTATIONS as f32;
+    let steps = doubled * (GABOR_ORIENTATIONS as f32 / std::f32::consts::TAU);
     let o = ((steps + GABOR_ORIENTATIONS as f32 + 0.5).max(0.0) as usize) % GABOR_ORIENTATIONS;
     let p = ((period - MIN_PERIOD + 0.5).max(0.0) as usize).min(PERIODS - 1);
     o * PERIODS + p
