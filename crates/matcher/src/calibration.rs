@@ -57,7 +57,7 @@ const TABLE: &[(f32, f32)] = &[
 /// slope continues, bent towards [`MAX_SCORE`]: `s1 + room·x/(1 + x)` with `x = slope·Δraw/room`
 /// and `room = MAX_SCORE − s1` — same value and slope at the knot, strictly increasing (a
 /// hyperbola, not an exponential, so the f32 score still resolves raw steps of 1e-3 at the top of
-/// the matcher's range `[0, 1.5]`), always below [`MAX_SCORE`]. Monotone; never negative.
+/// the matcher's range `[0, 2.25]`), always below [`MAX_SCORE`]. Monotone; never negative.
 pub fn score_from_raw(raw: f32) -> Score {
     if !raw.is_finite() || raw <= TABLE[0].0 {
         return Score(TABLE[0].1);
@@ -96,13 +96,15 @@ mod tests {
 
     #[test]
     fn strong_matches_keep_their_order_below_the_cap() {
-        // Raw scores reach 1.5 (local similarity 1 × (LOCAL_FLOOR + 1)): every step of 1e-3 must
-        // still raise the score, and the cap is never reached.
+        // Raw scores reach 2.25 (local similarity 1 × (LOCAL_FLOOR + 1) × (1 + FLOW_WEIGHT)):
+        // every step of 1e-3 must still raise the score, and the cap is never reached.
         let start = TABLE[TABLE.len() - 1].0;
         let mut last = score_from_raw(start).0;
         assert!((last - TABLE[TABLE.len() - 1].1).abs() < 1e-3);
         let mut raw = start;
-        while raw < 1.5 {
+        let top = (1.0 + crate::params::LOCAL_FLOOR) * (1.0 + crate::params::FLOW_WEIGHT);
+        assert_eq!(top, 2.25);
+        while raw < top {
             raw += 1e-3;
             let s = score_from_raw(raw).0;
             assert!(s > last && s < MAX_SCORE, "raw {raw}: {s} after {last}");
