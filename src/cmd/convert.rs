@@ -56,6 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let opts = XytOptions { width: args.width, height: args.height, dpi: args.dpi };
     let (from, views) = codecs::import_with(&bytes, opts)
         .with_context(|| format!("{} is not a valid template", args.input.display()))?;
+    if to != TemplateFormat::Native && views.iter().any(|v| v.ridge_flow.is_some()) {
+        // Standard formats have no place for it; the matcher then scores without ridge-flow evidence.
+        eprintln!(
+            "note: {to} cannot hold the ridge flow of native templates: it is dropped (scores of the converted \
+             template lose the ridge-flow evidence; keep the native file for matching)"
+        );
+    }
     let single_view = matches!(to, TemplateFormat::Native | TemplateFormat::Xyt);
     if single_view && views.len() > 1 {
         for (i, v) in views.iter().enumerate() {
