@@ -159,7 +159,7 @@ pub(crate) fn consolidate(
     match best {
         Some((matched, rigid)) => {
             let (op, oc) = overlap(p, c, &rigid);
-            let flow = p.flow.agreement(&c.flow, rigid.angle, |x, y| rigid.apply(Point { x, y, dir: 0.0 }));
+            let flow = p.flow.agreement(&c.flow, rigid.angle, (rigid.cos, rigid.sin), (rigid.tx, rigid.ty));
             Consolidation { matched, overlap_probe: op, overlap_candidate: oc, flow }
         }
         None => Consolidation::default(),

@@ -386,8 +386,7 @@ impl SearchTemplate {
         let mut all = all;
         // Unstable: points that compare equal are identical.
         all.sort_unstable_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
-        let flow =
-            crate::flow::FlowMap::new(t.ridge_flow.as_ref(), t.dpi, side != Side::Candidate, side != Side::Probe);
+        let flow = crate::flow::FlowMap::new(t.ridge_flow.as_ref(), t.dpi);
         SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull, flow }
     }
 
