@@ -56,6 +56,22 @@ impl RidgeFlow {
         (code < ORIENTATION_STEPS).then(|| code as f32 * PI / ORIENTATION_STEPS as f32)
     }
 
+    /// A flow covering a `width × height` image with `cell`-px cells (`cell ≥ 1`), each cell's
+    /// code taken from `angle(x, y)` at the cell's centre (radians, any value; `None` = no flow
+    /// there). For generators and tests; the extractor averages measured orientations instead.
+    pub fn from_fn(width: u16, height: u16, cell: u8, angle: impl Fn(f32, f32) -> Option<f32>) -> RidgeFlow {
+        let cell = cell.max(1);
+        let (columns, rows) = (width.div_ceil(cell as u16), height.div_ceil(cell as u16));
+        let side = cell as f32;
+        let codes = (0..rows as usize)
+            .flat_map(|row| (0..columns as usize).map(move |col| (col, row)))
+            .map(|(col, row)| {
+                angle((col as f32 + 0.5) * side, (row as f32 + 0.5) * side).map_or(NO_FLOW, Self::code_of)
+            })
+            .collect();
+        RidgeFlow { cell, columns, rows, codes }
+    }
+
     /// Number of cells with a ridge orientation.
     pub fn valid_cells(&self) -> usize {
         self.codes.iter().filter(|&&c| c != NO_FLOW).count()
@@ -124,6 +140,16 @@ mod tests {
         assert!(short.validate(40, 20).is_err());
         let zero = RidgeFlow { cell: 0, ..good };
         assert!(zero.validate(40, 20).is_err());
+    }
+
+    #[test]
+    fn from_fn_samples_cell_centres_and_covers_the_image() {
+        let f = RidgeFlow::from_fn(50, 30, 24, |x, y| (x < 30.0).then_some(y / 100.0));
+        f.validate(50, 30).unwrap();
+        assert_eq!((f.columns, f.rows), (3, 2));
+        // Centres (12, 12), (36, 12), (60, 12), (12, 36), …
+        let c = RidgeFlow::code_of;
+        assert_eq!(f.codes, vec![c(0.12), NO_FLOW, NO_FLOW, c(0.36), NO_FLOW, NO_FLOW]);
     }
 
     proptest! {

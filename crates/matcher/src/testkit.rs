@@ -1,7 +1,6 @@
 //! Synthetic templates shared by the matcher's and the gallery's unit tests (compiled for tests
 //! only): a deterministic xorshift generator, random fingers and distorted impressions of them.
 
-use ridgegate_core::ridge_flow::NO_FLOW;
 use ridgegate_core::{Minutia, MinutiaKind, RidgeFlow, Template};
 
 /// Side of the synthetic ridge-flow cells, px.
@@ -46,16 +45,7 @@ pub(crate) fn random_template(seed: u64, n: usize, random_quality: bool) -> Temp
 
 /// A ridge flow for `t`'s image: `angle(x, y)` (image radians, `None` = no flow) at each cell centre.
 fn flow_of(t: &Template, angle: impl Fn(f32, f32) -> Option<f32>) -> RidgeFlow {
-    let (columns, rows) = (t.width.div_ceil(FLOW_CELL as u16), t.height.div_ceil(FLOW_CELL as u16));
-    let half = FLOW_CELL as f32 / 2.0;
-    let codes = (0..rows as usize)
-        .flat_map(|row| (0..columns as usize).map(move |col| (col, row)))
-        .map(|(col, row)| {
-            let (x, y) = (col as f32 * FLOW_CELL as f32 + half, row as f32 * FLOW_CELL as f32 + half);
-            angle(x, y).map_or(NO_FLOW, RidgeFlow::code_of)
-        })
-        .collect();
-    RidgeFlow { cell: FLOW_CELL, columns, rows, codes }
+    RidgeFlow::from_fn(t.width, t.height, FLOW_CELL, angle)
 }
 
 /// The orientation of `flow` at pixel (x, y), if any.

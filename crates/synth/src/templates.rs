@@ -10,7 +10,6 @@ use crate::params::{
     TPL_QUALITY, TPL_QUALITY_JITTER_SD, TPL_SPURIOUS_QUALITY,
 };
 use crate::rng::Rng;
-use ridgegate_core::ridge_flow::NO_FLOW;
 use ridgegate_core::{Minutia, MinutiaKind, RidgeFlow, Template};
 use std::f32::consts::{PI, TAU};
 
@@ -203,22 +202,12 @@ fn impression_template(
     // The ridge flow of the contact area: the master's orientation at the cell centre's pre-image
     // (distortion, a few px, ignored), turned with the impression. No random draws: the minutiae
     // stay those of earlier versions.
-    let (columns, rows) = (tpl.width.div_ceil(TPL_FLOW_CELL as u16), tpl.height.div_ceil(TPL_FLOW_CELL as u16));
-    let half = TPL_FLOW_CELL as f32 * 0.5;
-    let codes = (0..rows as usize)
-        .flat_map(|row| (0..columns as usize).map(move |col| (col, row)))
-        .map(|(col, row)| {
-            let (x, y) = (col as f32 * TPL_FLOW_CELL as f32 + half, row as f32 * TPL_FLOW_CELL as f32 + half);
-            let (dx, dy) = (x - w * 0.5 - tx, y - h * 0.5 - ty);
-            let (mx, my) = (c * dx - s * dy + mw * 0.5, s * dx + c * dy + mh * 0.5);
-            if in_contact(x, y) && inside_fingertip(mx, my, mw, mh) {
-                RidgeFlow::code_of(ridges.orientation_at(mx, my) - rot)
-            } else {
-                NO_FLOW
-            }
-        })
-        .collect();
-    tpl.ridge_flow = Some(RidgeFlow { cell: TPL_FLOW_CELL, columns, rows, codes });
+    let flow = RidgeFlow::from_fn(tpl.width, tpl.height, TPL_FLOW_CELL, |x, y| {
+        let (dx, dy) = (x - w * 0.5 - tx, y - h * 0.5 - ty);
+        let (mx, my) = (c * dx - s * dy + mw * 0.5, s * dx + c * dy + mh * 0.5);
+        (in_contact(x, y) && inside_fingertip(mx, my, mw, mh)).then(|| ridges.orientation_at(mx, my) - rot)
+    });
+    tpl.ridge_flow = Some(flow);
     tpl
 }
 
