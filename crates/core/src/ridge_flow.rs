@@ -72,6 +72,19 @@ impl RidgeFlow {
         RidgeFlow { cell, columns, rows, codes }
     }
 
+    /// The orientation in radians `[0, π)` of the cell holding pixel `(x, y)`; `None` outside the
+    /// grid or where the cell has no flow. O(1).
+    pub fn angle_at(&self, x: f32, y: f32) -> Option<f32> {
+        if x < 0.0 || y < 0.0 || self.cell == 0 {
+            return None;
+        }
+        let (col, row) = ((x / self.cell as f32) as usize, (y / self.cell as f32) as usize);
+        if col >= self.columns as usize || row >= self.rows as usize {
+            return None;
+        }
+        Self::angle_of(*self.codes.get(row * self.columns as usize + col)?)
+    }
+
     /// Number of cells with a ridge orientation.
     pub fn valid_cells(&self) -> usize {
         self.codes.iter().filter(|&&c| c != NO_FLOW).count()
@@ -150,6 +163,11 @@ mod tests {
         // Centres (12, 12), (36, 12), (60, 12), (12, 36), …
         let c = RidgeFlow::code_of;
         assert_eq!(f.codes, vec![c(0.12), NO_FLOW, NO_FLOW, c(0.36), NO_FLOW, NO_FLOW]);
+        // Lookups by pixel: the cell's orientation, none outside the grid or where there is none.
+        assert_eq!(f.angle_at(23.9, 30.0), RidgeFlow::angle_of(c(0.36)));
+        assert_eq!(f.angle_at(30.0, 5.0), None);
+        assert_eq!(f.angle_at(-1.0, 5.0), None);
+        assert_eq!(f.angle_at(5.0, 48.0), None);
     }
 
     proptest! {

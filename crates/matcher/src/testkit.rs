@@ -48,18 +48,6 @@ fn flow_of(t: &Template, angle: impl Fn(f32, f32) -> Option<f32>) -> RidgeFlow {
     RidgeFlow::from_fn(t.width, t.height, FLOW_CELL, angle)
 }
 
-/// The orientation of `flow` at pixel (x, y), if any.
-fn flow_at(flow: &RidgeFlow, x: f32, y: f32) -> Option<f32> {
-    if x < 0.0 || y < 0.0 {
-        return None;
-    }
-    let (col, row) = ((x / flow.cell as f32) as usize, (y / flow.cell as f32) as usize);
-    if col >= flow.columns as usize || row >= flow.rows as usize {
-        return None;
-    }
-    RidgeFlow::angle_of(flow.codes[row * flow.columns as usize + col])
-}
-
 /// Another impression of `t`: rotated by `angle` about (200, 200), shifted, jittered (±2 px,
 /// ±0.1 rad), 15 % of minutiae dropped and 4 spurious ones added (made like `random_template`
 /// with the same `random_quality`). Draws from `r`.
@@ -106,6 +94,6 @@ pub(crate) fn moved_flow(t: &Template, out: &Template, angle: f32, shift: (f32, 
     let (s, c) = angle.sin_cos();
     Some(flow_of(out, |x, y| {
         let (dx, dy) = (x - 200.0 - shift.0, y - 200.0 - shift.1);
-        flow_at(master, c * dx - s * dy + 200.0, s * dx + c * dy + 200.0).map(|a| a - angle)
+        master.angle_at(c * dx - s * dy + 200.0, s * dx + c * dy + 200.0).map(|a| a - angle)
     }))
 }

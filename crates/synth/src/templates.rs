@@ -333,9 +333,7 @@ mod tests {
             let f = t.template.ridge_flow.as_ref().expect("every synthetic template has a ridge flow");
             f.validate(t.template.width, t.template.height).unwrap();
             for m in &t.template.minutiae {
-                let code =
-                    f.codes[(m.y / f.cell as u16) as usize * f.columns as usize + (m.x / f.cell as u16) as usize];
-                let Some(flow) = RidgeFlow::angle_of(code) else { continue };
+                let Some(flow) = f.angle_at(m.x as f32, m.y as f32) else { continue };
                 let d = (flow + m.angle).rem_euclid(PI); // image direction = −ISO angle
                 total += 1;
                 along += (d.min(PI - d) < 20f32.to_radians()) as usize;
