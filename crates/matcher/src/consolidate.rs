@@ -104,12 +104,16 @@ pub(crate) struct Scratch {
     candidates: Vec<(u32, u16, u16)>,
     /// Seeds agreeing with the current hypothesis.
     agreeing: Vec<(Point, Point)>,
+    /// The alignment vote's buffers.
+    vote: crate::vote::Scratch,
 }
 
 /// Aligns the templates on the most reinforced pairs `seeds` (probe point, candidate point; most
 /// reinforced first) and counts the consistently paired minutiae. Tries the alignment implied
-/// by each of the first [`ALIGN_HYPOTHESES`] seeds (refined with the seeds that agree with it)
-/// and keeps the one that pairs the most minutiae. Allocation-free once `scratch` has grown.
+/// by each of the first [`ALIGN_HYPOTHESES`] seeds (refined with the seeds that agree with it),
+/// then, unless one of them pairs [`ALIGN_VOTE_CONFIDENT`] of the minutiae, the alignment vote's
+/// winner ([`crate::vote`]), and keeps the one that pairs the most minutiae. Allocation-free
+/// once `scratch` has grown.
 pub(crate) fn consolidate(
     p: &SearchTemplate,
     c: &SearchTemplate,
@@ -118,7 +122,7 @@ pub(crate) fn consolidate(
 ) -> Consolidation {
     // Best pair count so far and its alignment (the overlap is measured for the winner only).
     let mut best: Option<(u32, Rigid)> = None;
-    let Scratch { candidates, agreeing } = scratch;
+    let Scratch { candidates, agreeing, vote } = scratch;
     // Seeds already part of a tried alignment (bit k: seed k): a hypothesis from one of them would
     // give (nearly) the same alignment again.
     let mut covered = 0u64;
@@ -153,6 +157,18 @@ pub(crate) fn consolidate(
         let anchor = centroid(agreeing.iter().map(|q| q.0));
         let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
         if matched > best.map_or(0, |b| b.0) {
+            best = Some((matched, rigid));
+        }
+    }
+    // The alignment vote: a hypothesis that does not depend on the cylinders, for when their
+    // most reinforced pairs were not true correspondences; not needed when the seeds' alignment
+    // already pairs most minutiae. It wins ties.
+    let confident = best.is_some_and(|b| b.0 as f32 >= ALIGN_VOTE_CONFIDENT * p.all.len().min(c.all.len()) as f32);
+    if !confident && crate::vote::aligned_pairs(p, c, vote, agreeing) {
+        let rigid = Rigid::fit(agreeing);
+        let anchor = centroid(agreeing.iter().map(|q| q.0));
+        let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
+        if matched >= best.map_or(0, |b| b.0) {
             best = Some((matched, rigid));
         }
     }
@@ -340,8 +356,25 @@ mod tests {
     }
 
     #[test]
-    fn no_seeds_no_pairs() {
-        let a = SearchTemplate::new(&random_template(1, 30, false));
+    fn wrong_seeds_are_overruled_by_the_alignment_vote() {
+        // The cylinders' most reinforced pairs can all be chance resemblances (noisy prints):
+        // the vote, which needs no local similarity, still finds the true alignment.
+        let master = random_template(31, 40, false);
+        let (angle, shift) = (-0.35f32, (18.0f32, 22.0f32));
+        let a = SearchTemplate::new(&master);
+        let b = SearchTemplate::new(&moved(&master, angle, shift));
+        let right = consolidate(&a, &b, &true_seeds(&a, &b, angle, shift), &mut Scratch::default());
+        // Seeds pairing each minutia with an unrelated one of the other template.
+        let wrong: Vec<(Point, Point)> = a.all.iter().zip(b.all.iter().rev()).map(|(&p, &q)| (p, q)).take(8).collect();
+        let rescued = consolidate(&a, &b, &wrong, &mut Scratch::default());
+        assert_eq!(rescued.matched, right.matched, "{rescued:?} vs {right:?}");
+        assert!(right.matched >= 30, "{right:?}");
+    }
+
+    #[test]
+    fn no_alignment_no_pairs() {
+        // Two minutiae per side: no seeds, and too few votes for the alignment vote.
+        let a = SearchTemplate::new(&random_template(1, 2, false));
         let r = consolidate(&a, &a, &[], &mut Scratch::default());
         assert_eq!(r, Consolidation::default());
         assert_eq!(r.similarity(), 0.0);

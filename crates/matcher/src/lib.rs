@@ -24,7 +24,11 @@
 //! 5. **Local score** in `[0, 1]`: the mean relaxed similarity of the
 //!    [`params::MAX_SCORE_PAIRS`] most reinforced pairs (fewer for templates with few minutiae).
 //! 6. **Geometric consolidation** (`consolidate`): the most reinforced pairs give a rigid
-//!    alignment (a few hypotheses, least squares); then *every* minutia, with or without a valid
+//!    alignment (a few hypotheses, least squares) — and, unless one of them already pairs
+//!    [`params::ALIGN_VOTE_CONFIDENT`] of the minutiae, so does an *alignment vote* (`vote`): a
+//!    Hough transform over every pair of the [`params::ALIGN_VOTE_MINUTIAE`] best minutiae of
+//!    each side, which needs no cylinder similarity and so still finds the alignment of wet,
+//!    dry or creased prints whose false minutiae spoil the cylinders; then *every* minutia, with or without a valid
 //!    cylinder, is paired one-to-one with a minutia of the other template that lands near it with
 //!    a similar direction (tolerance growing with the distance from the alignment's centre, for
 //!    distortion). The consolidated similarity is the paired fraction of the minutiae inside the
@@ -54,6 +58,7 @@ pub mod fusion;
 pub mod gallery;
 pub mod params;
 mod search;
+mod vote;
 
 pub use gallery::{Cascade, Filter, FingerHit, Gallery, GalleryError, Hit, SearchStats};
 

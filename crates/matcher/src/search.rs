@@ -63,6 +63,8 @@ pub(crate) struct SearchTemplate {
     /// Every minutia considered (valid cylinder or not), sorted by x (then y, direction), for
     /// the geometric consolidation.
     pub all: Vec<Point>,
+    /// The best minutiae in the alignment vote's form.
+    pub vote: crate::vote::VotePoints,
     /// Convex hull of the minutiae: where the impression is.
     pub hull: Hull,
     /// The template's ridge flow at 500 dpi (empty without one).
@@ -383,11 +385,13 @@ impl SearchTemplate {
             occupancy = Vec::new();
         }
         let minutiae = all.len();
+        // `all` is best quality first until it is sorted by position.
+        let vote = crate::vote::VotePoints::new(&all[..all.len().min(ALIGN_VOTE_MINUTIAE)]);
         let mut all = all;
         // Unstable: points that compare equal are identical.
         all.sort_unstable_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)).then(a.dir.total_cmp(&b.dir)));
         let flow = crate::flow::FlowMap::new(t.ridge_flow.as_ref(), t.dpi);
-        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, hull, flow }
+        SearchTemplate { points, cylinders, occupancy, by_direction, minutiae, all, vote, hull, flow }
     }
 
     /// The words of cylinder `i`.
