@@ -28,7 +28,8 @@
 //!    [`params::ALIGN_VOTE_CONFIDENT`] of the minutiae, so does an *alignment vote* (`vote`): a
 //!    Hough transform over every pair of the [`params::ALIGN_VOTE_MINUTIAE`] best minutiae of
 //!    each side, which needs no cylinder similarity and so still finds the alignment of wet,
-//!    dry or creased prints whose false minutiae spoil the cylinders; then *every* minutia, with or without a valid
+//!    dry or creased prints whose false minutiae spoil the cylinders; under the alignment that
+//!    pairs the most, *every* minutia, with or without a valid
 //!    cylinder, is paired one-to-one with a minutia of the other template that lands near it with
 //!    a similar direction (tolerance growing with the distance from the alignment's centre, for
 //!    distortion). The consolidated similarity is the paired fraction of the minutiae inside the

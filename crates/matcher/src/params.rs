@@ -82,8 +82,9 @@ pub const ALIGN_HYPOTHESES: usize = 3;
 /// Alignment vote (`vote`): rotation cell, radians (10°: two extractions' direction error
 /// spreads a true correspondence's vote over about one cell; the winning block spans two).
 pub const ALIGN_VOTE_ROTATION_CELL: f32 = PI / 18.0;
-/// Alignment vote: translation cell, px (about one ridge period plus the rotation cell's effect
-/// on a minutia 70 px from the centre; the winning block spans two cells).
+/// Alignment vote: translation cell, px (of the order of a ridge period, ≈ 9 px at 500 dpi, plus
+/// the ≈ 6 px that half a rotation cell moves a minutia 70 px from the centroid; the winning
+/// block spans two cells).
 pub const ALIGN_VOTE_TRANSLATION_CELL: f32 = 12.0;
 /// Alignment vote: minutiae of each template that vote, best quality first (the vote costs
 /// their product; the best minutiae are the likeliest true ones).
