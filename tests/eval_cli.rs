@@ -101,3 +101,43 @@ fn shifts_evaluate_every_image_shift_and_refuse_templates_and_other_outputs() {
     let o = eval(&["--db", templates.path().to_str().unwrap(), "--shifts", "2"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--shifts needs images"));
 }
+
+#[test]
+fn evidence_file_has_one_row_per_comparison_with_the_scores_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("mini");
+    std::fs::create_dir(&set).unwrap();
+    write_set(&set, 5, 4);
+    let evidence = dir.path().join("evidence.tsv");
+    let out = eval(&["--db", set.to_str().unwrap(), "--evidence", evidence.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&evidence).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "set\ta\tb\tkind\tscore\tlocal\tmatched\toverlap_probe\toverlap_candidate\tflow_cells\tflow_agreement\traw"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    // Impostors = all: every unordered pair of the 20 templates once.
+    assert_eq!(rows.len(), 20 * 19 / 2);
+    let (mut genuine_matched, mut impostor_matched) = (Vec::new(), Vec::new());
+    for r in &rows {
+        assert_eq!(r.len(), 12, "{r:?}");
+        assert_eq!(r[0], "mini");
+        let (score, raw): (f32, f32) = (r[4].parse().unwrap(), r[11].parse().unwrap());
+        let calibrated = ridgegate_matcher::calibration::score_from_raw(raw).0;
+        assert!((score - calibrated).abs() < 0.01 * calibrated.max(1.0), "score {score} vs raw {raw} → {calibrated}");
+        let matched: u32 = r[6].parse().unwrap();
+        match r[3] {
+            "genuine" => genuine_matched.push(matched),
+            "impostor" => impostor_matched.push(matched),
+            other => panic!("kind {other}"),
+        }
+    }
+    assert_eq!(genuine_matched.len(), 5 * 6);
+    let mean = |v: &[u32]| v.iter().sum::<u32>() as f32 / v.len() as f32;
+    assert!(mean(&genuine_matched) > 3.0 * mean(&impostor_matched), "{genuine_matched:?} vs {impostor_matched:?}");
+
+    let o = eval(&["--db", set.to_str().unwrap(), "--shifts", "2", "--evidence", evidence.to_str().unwrap()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--shifts prints EERs only"));
+}

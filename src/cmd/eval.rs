@@ -9,7 +9,7 @@ use ridgegate_core::{FingerImage, codecs};
 use ridgegate_matcher::eval::{
     Interval, Metrics, Trial, det_curve, det_svg, eer_difference_replicates, eer_replicates,
 };
-use ridgegate_matcher::{Candidate, Probe, calibration};
+use ridgegate_matcher::{Candidate, Evidence, Probe, calibration};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,6 +42,13 @@ pub struct Args {
     /// Write every comparison as `A B score genuine|impostor` here.
     #[arg(long)]
     scores: Option<PathBuf>,
+    /// Write the matcher's evidence behind every comparison here, one tab-separated row each
+    /// (`set a b kind score local matched overlap_probe overlap_candidate flow_cells
+    /// flow_agreement raw`, see `ridgegate_matcher::Evidence`): for diagnosing why pairs fail,
+    /// e.g. genuine pairs with a low flow agreement were misaligned. Costs one more comparison
+    /// per pair.
+    #[arg(long)]
+    evidence: Option<PathBuf>,
     /// Also measure impostor raw scores across all sets and print the calibration table (Rust source).
     #[arg(long)]
     calibrate: bool,
@@ -54,7 +61,7 @@ pub struct Args {
     /// cropped off the top and left before extraction) and print each set's EER per shift and
     /// their mean. A block-based extractor sees a different block grid at each shift, so single
     /// EERs move by more than small changes do; judge extractor changes by the mean. Images only;
-    /// not combined with --scores, --baseline, --plot or --calibrate. Costs N evaluations.
+    /// not combined with --scores, --evidence, --baseline, --plot or --calibrate. Costs N evaluations.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
     shifts: u32,
 }
@@ -176,6 +183,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )),
         None => None,
     };
+    let mut evidence_out = match &args.evidence {
+        Some(p) => {
+            let mut w =
+                std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?);
+            writeln!(
+                w,
+                "set\ta\tb\tkind\tscore\tlocal\tmatched\toverlap_probe\toverlap_candidate\tflow_cells\tflow_agreement\traw"
+            )?;
+            Some(w)
+        }
+        None => None,
+    };
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     println!(
         "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}  {:>13}",
@@ -269,6 +288,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        if let Some(out) = evidence_out.as_mut() {
+            for (pairs, vals, kind) in [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")]
+            {
+                let rows: Vec<String> = pairs
+                    .par_iter()
+                    .zip(vals.par_iter())
+                    .map(|(&(i, j), v)| {
+                        // A failed enrolment (ghost template) has no evidence: all zero.
+                        let e = if set.failed[i] || set.failed[j] {
+                            Evidence::default()
+                        } else {
+                            set.probes[i].evidence(&set.candidates[j])
+                        };
+                        format!(
+                            "{}\t{}\t{}\t{kind}\t{v:.3}\t{:.5}\t{}\t{}\t{}\t{}\t{:.4}\t{:.6}",
+                            set.name,
+                            set.samples[i].path.display(),
+                            set.samples[j].path.display(),
+                            e.local,
+                            e.matched,
+                            e.overlap_probe,
+                            e.overlap_candidate,
+                            e.flow_cells,
+                            e.flow_agreement,
+                            e.raw
+                        )
+                    })
+                    .collect();
+                for r in rows {
+                    writeln!(out, "{r}")?;
+                }
+            }
+        }
         curves.push((set.name.clone(), det_curve(&genuine, &impostor)));
         sets.push(set);
     }
@@ -333,8 +385,15 @@ fn comparison_pairs(set: &Set, impostors: Impostors) -> (Vec<Pair>, Vec<Pair>) {
 
 /// `eval --shifts N`: EER per set at every image shift, and the means.
 fn run_shifts(args: &Args) -> anyhow::Result<()> {
-    if args.scores.is_some() || args.baseline.is_some() || args.plot.is_some() || args.calibrate {
-        anyhow::bail!("--shifts prints EERs only: run --scores, --baseline, --plot or --calibrate without it");
+    if args.scores.is_some()
+        || args.baseline.is_some()
+        || args.plot.is_some()
+        || args.calibrate
+        || args.evidence.is_some()
+    {
+        anyhow::bail!(
+            "--shifts prints EERs only: run --scores, --evidence, --baseline, --plot or --calibrate without it"
+        );
     }
     let header: String = (0..args.shifts).map(|k| format!(" {:>6}", format!("+{k}px"))).collect();
     println!("EER % per image shift (rows and columns cropped off the top left before extraction)");
