@@ -238,7 +238,7 @@ mod tests {
 
     /// Fraction of `pairs` that are true correspondences (the candidate point is where the motion
     /// takes the probe point, within the impression's jitter).
-    fn true_fraction(pairs: &[(Point, Point)], angle: f32, shift: (f32, f32)) -> f32 {
+    fn share_of_true_pairs(pairs: &[(Point, Point)], angle: f32, shift: (f32, f32)) -> f32 {
         let ok = pairs
             .iter()
             .filter(|(a, b)| {
@@ -267,7 +267,7 @@ mod tests {
             let other = impression_with(&master, &mut Rng(seed ^ 0xA5A5), seed, angle, (sx, sy), true);
             let pairs = vote(&master, &other);
             prop_assert!(pairs.len() >= 8, "{} pairs", pairs.len());
-            prop_assert!(true_fraction(&pairs, angle, (sx, sy)) >= 0.8, "{}", true_fraction(&pairs, angle, (sx, sy)));
+            prop_assert!(share_of_true_pairs(&pairs, angle, (sx, sy)) >= 0.8, "{}", share_of_true_pairs(&pairs, angle, (sx, sy)));
         }
     }
 
@@ -286,7 +286,11 @@ mod tests {
                 other.minutiae.extend(random_template(seed * 100 + 50 + k, 1, true).minutiae);
             }
             let pairs = vote(&noisy, &other);
-            assert!(true_fraction(&pairs, angle, shift) >= 0.7, "seed {seed}: {}", true_fraction(&pairs, angle, shift));
+            assert!(
+                share_of_true_pairs(&pairs, angle, shift) >= 0.7,
+                "seed {seed}: {}",
+                share_of_true_pairs(&pairs, angle, shift)
+            );
         }
     }
 
