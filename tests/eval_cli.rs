@@ -38,12 +38,18 @@ fn write_set(dir: &Path, fingers: u32, impressions: u32) {
     }
 }
 
-#[test]
-fn intervals_and_baseline_comparison() {
+/// A temporary folder holding a set `mini` of [`write_set`] templates; returns (folder, set).
+fn mini_set(fingers: u32, impressions: u32) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("mini");
     std::fs::create_dir(&set).unwrap();
-    write_set(&set, 6, 4);
+    write_set(&set, fingers, impressions);
+    (dir, set)
+}
+
+#[test]
+fn intervals_and_baseline_comparison() {
+    let (dir, set) = mini_set(6, 4);
     let scores = dir.path().join("scores.txt");
     let out = eval(&["--db", set.to_str().unwrap(), "--scores", scores.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -104,10 +110,7 @@ fn shifts_evaluate_every_image_shift_and_refuse_templates_and_other_outputs() {
 
 #[test]
 fn evidence_file_has_one_row_per_comparison_with_the_scores_evidence() {
-    let dir = tempfile::tempdir().unwrap();
-    let set = dir.path().join("mini");
-    std::fs::create_dir(&set).unwrap();
-    write_set(&set, 5, 4);
+    let (dir, set) = mini_set(5, 4);
     let evidence = dir.path().join("evidence.tsv");
     let out = eval(&["--db", set.to_str().unwrap(), "--evidence", evidence.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
