@@ -177,24 +177,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.shifts > 1 {
         return run_shifts(&args);
     }
-    let mut scores_out = match &args.scores {
-        Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => None,
-    };
-    let mut evidence_out = match &args.evidence {
-        Some(p) => {
-            let mut w =
-                std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?);
-            writeln!(
-                w,
-                "set\ta\tb\tkind\tscore\tlocal\tmatched\toverlap_probe\toverlap_candidate\tflow_cells\tflow_agreement\traw"
-            )?;
-            Some(w)
-        }
-        None => None,
-    };
+    let mut scores_out = create(args.scores.as_deref())?;
+    let mut evidence_out = create(args.evidence.as_deref())?;
+    if let Some(w) = evidence_out.as_mut() {
+        writeln!(
+            w,
+            "set\ta\tb\tkind\tscore\tlocal\tmatched\toverlap_probe\toverlap_candidate\tflow_cells\tflow_agreement\traw"
+        )?;
+    }
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     println!(
         "{:<16} {:>5} {:>4} {:>6} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}  {:>13}",
@@ -280,17 +270,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             100.0 * ci.high
         );
         eers.push(m.eer);
+        let kinds = [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")];
         if let Some(out) = scores_out.as_mut() {
-            for (pairs, vals, kind) in [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")]
-            {
+            for (pairs, vals, kind) in kinds {
                 for (&(i, j), v) in pairs.iter().zip(vals.iter()) {
                     writeln!(out, "{} {} {v:.3} {kind}", set.samples[i].path.display(), set.samples[j].path.display())?;
                 }
             }
         }
         if let Some(out) = evidence_out.as_mut() {
-            for (pairs, vals, kind) in [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")]
-            {
+            for (pairs, vals, kind) in kinds {
                 let rows: Vec<String> = pairs
                     .par_iter()
                     .zip(vals.par_iter())
@@ -381,6 +370,14 @@ fn comparison_pairs(set: &Set, impostors: Impostors) -> (Vec<Pair>, Vec<Pair>) {
         }
     }
     (genuine, impostor)
+}
+
+/// A buffered writer for an optional output file (`--scores`, `--evidence`).
+fn create(path: Option<&Path>) -> anyhow::Result<Option<std::io::BufWriter<std::fs::File>>> {
+    path.map(|p| {
+        std::fs::File::create(p).map(std::io::BufWriter::new).with_context(|| format!("creating {}", p.display()))
+    })
+    .transpose()
 }
 
 /// `eval --shifts N`: EER per set at every image shift, and the means.

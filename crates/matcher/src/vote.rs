@@ -19,8 +19,8 @@
 //! ±[`GRID`]/2 cells of [`ALIGN_VOTE_TRANSLATION_CELL`] (±192 px at 500 dpi: two impressions
 //! whose centroids lie farther apart share too little to align).
 //!
-//! Cost (≈ 5 µs for 40 × 40 minutiae on the 2-core CI machine, plus one pairing pass of the
-//! consolidation): per pair a few multiplications, no trigonometry (the cosines and sines are in
+//! Cost (with its pairing pass in the consolidation: compare median +5.6 µs over all FVC pairs,
+//! `ridgegate bench match`, before/after on one 2-core machine): per pair a few multiplications, no trigonometry (the cosines and sines are in
 //! the search form), in a loop that vectorises; a byte increment per vote; block sums over the
 //! rotation layers that received votes (three vectorised passes); a pass over the voting pairs
 //! to collect the winner's. Allocation-free once the scratch buffers have grown; not run at all
@@ -141,13 +141,13 @@ pub(crate) fn aligned_pairs(
             voters.push((key, i as u16, j as u16));
         }
     }
+    if voters.is_empty() {
+        return false;
+    }
     // Every 2 × 2 × 2 block's votes, at its lowest corner: separable sums along x, y and the
     // rotation, in place (each pass reads cells it has not yet overwritten); byte additions over
     // the dense grid vectorise, and saturation is harmless (a block holds far fewer than 255
     // votes of pairs that move alike). Cells on the grid's far edges sum fewer cells.
-    if voters.is_empty() {
-        return false;
-    }
     let (row, layer) = (GRID as usize, (GRID * GRID) as usize);
     let first = lowest as usize / layer * layer;
     let grid = &mut grid[first..(highest as usize / layer + 1) * layer];
