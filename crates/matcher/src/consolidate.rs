@@ -79,20 +79,35 @@ pub(crate) struct Consolidation {
     pub overlap_candidate: u32,
     /// Ridge-flow agreement under the best alignment (empty when either template has no flow).
     pub flow: FlowAgreement,
+    /// Total weight ([`crate::search::minutia_weight`]) of the paired probe minutiae…
+    pub matched_probe_weight: f32,
+    /// …and of the paired candidate minutiae.
+    pub matched_candidate_weight: f32,
+    /// Total weight of the probe minutiae counted in `overlap_probe`.
+    pub overlap_probe_weight: f32,
+    /// Total weight of the candidate minutiae counted in `overlap_candidate`.
+    pub overlap_candidate_weight: f32,
 }
 
 impl Consolidation {
     /// Consolidated similarity in `[0, 1]`: the fraction of the overlapping minutiae that are
-    /// paired (geometric mean over the two templates), weighted by how much evidence the count
-    /// is (`matched / (matched + CONSOLIDATION_HALF_COUNT)`: a handful of pairs can be chance).
+    /// paired (geometric mean over the two templates; minutiae counted by their reliability
+    /// weight, see [`MINUTIA_WEIGHT_EXPONENT`]), weighted by how much evidence the count is
+    /// (`matched / (matched + CONSOLIDATION_HALF_COUNT)`: a handful of pairs can be chance).
     pub fn similarity(&self) -> f32 {
         let m = self.matched as f32;
         if m == 0.0 {
             return 0.0;
         }
-        let np = (self.overlap_probe.max(self.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
-        let nc = (self.overlap_candidate.max(self.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
-        let fraction = m / (np * nc).sqrt();
+        // One template's weighted paired fraction; its overlap is at least its paired minutiae
+        // and at least CONSOLIDATION_MIN_OVERLAP minutiae of their mean weight.
+        let fraction_of = |paired: f32, overlap: f32| {
+            let floor = CONSOLIDATION_MIN_OVERLAP * paired / m;
+            if paired > 0.0 { paired / overlap.max(paired).max(floor) } else { 0.0 }
+        };
+        let fraction = (fraction_of(self.matched_probe_weight, self.overlap_probe_weight)
+            * fraction_of(self.matched_candidate_weight, self.overlap_candidate_weight))
+        .sqrt();
         fraction * m / (m + CONSOLIDATION_HALF_COUNT)
     }
 }
@@ -121,7 +136,7 @@ pub(crate) fn consolidate(
     scratch: &mut Scratch,
 ) -> Consolidation {
     // Best pair count so far and its alignment (the overlap is measured for the winner only).
-    let mut best: Option<(u32, Rigid)> = None;
+    let mut best: Option<(Paired, Rigid)> = None;
     let Scratch { candidates, agreeing, vote } = scratch;
     // Seeds already part of a tried alignment (bit k: seed k): a hypothesis from one of them would
     // give (nearly) the same alignment again.
@@ -155,28 +170,38 @@ pub(crate) fn consolidate(
         }
         let rigid = Rigid::fit(agreeing);
         let anchor = centroid(agreeing.iter().map(|q| q.0));
-        let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
-        if matched > best.map_or(0, |b| b.0) {
-            best = Some((matched, rigid));
+        let paired = pair_minutiae(p, c, &rigid, anchor, candidates);
+        if paired.count > best.map_or(0, |b| b.0.count) {
+            best = Some((paired, rigid));
         }
     }
     // The alignment vote: a hypothesis that does not depend on the cylinders, for when their
     // most reinforced pairs were not true correspondences; not needed when the seeds' alignment
     // already pairs most minutiae. It wins ties.
-    let confident = best.is_some_and(|b| b.0 as f32 >= ALIGN_VOTE_CONFIDENT * p.all.len().min(c.all.len()) as f32);
+    let confident =
+        best.is_some_and(|b| b.0.count as f32 >= ALIGN_VOTE_CONFIDENT * p.all.len().min(c.all.len()) as f32);
     if !confident && crate::vote::aligned_pairs(p, c, vote, agreeing) {
         let rigid = Rigid::fit(agreeing);
         let anchor = centroid(agreeing.iter().map(|q| q.0));
-        let matched = pair_minutiae(p, c, &rigid, anchor, candidates);
-        if matched >= best.map_or(0, |b| b.0) {
-            best = Some((matched, rigid));
+        let paired = pair_minutiae(p, c, &rigid, anchor, candidates);
+        if paired.count >= best.map_or(0, |b| b.0.count) {
+            best = Some((paired, rigid));
         }
     }
     match best {
-        Some((matched, rigid)) => {
+        Some((paired, rigid)) => {
             let (op, oc) = overlap(p, c, &rigid);
             let flow = p.flow.agreement(&c.flow, rigid.angle, (rigid.cos, rigid.sin), (rigid.tx, rigid.ty));
-            Consolidation { matched, overlap_probe: op, overlap_candidate: oc, flow }
+            Consolidation {
+                matched: paired.count,
+                overlap_probe: op.count,
+                overlap_candidate: oc.count,
+                flow,
+                matched_probe_weight: paired.probe_weight,
+                matched_candidate_weight: paired.candidate_weight,
+                overlap_probe_weight: op.weight,
+                overlap_candidate_weight: oc.weight,
+            }
         }
         None => Consolidation::default(),
     }
@@ -194,14 +219,14 @@ fn centroid(points: impl Iterator<Item = Point>) -> (f32, f32) {
 
 /// Pairs all minutiae one-to-one under `rigid`, closest first: a probe minutia pairs with a
 /// candidate minutia within the distance tolerance (growing with the probe minutia's distance from
-/// `anchor`, where the alignment is most exact) and the angle tolerance. Returns the pair count.
+/// `anchor`, where the alignment is most exact) and the angle tolerance.
 fn pair_minutiae(
     p: &SearchTemplate,
     c: &SearchTemplate,
     rigid: &Rigid,
     anchor: (f32, f32),
     scratch: &mut Vec<(u32, u16, u16)>,
-) -> u32 {
+) -> Paired {
     scratch.clear();
     let cs = &c.all;
     for (i, &q) in p.all.iter().enumerate() {
@@ -227,37 +252,55 @@ fn pair_minutiae(
     scratch.sort_unstable();
     let mut used_p = [false; MAX_MATCH_MINUTIAE];
     let mut used_c = [false; MAX_MATCH_MINUTIAE];
-    let mut n = 0;
+    let mut paired = Paired { count: 0, probe_weight: 0.0, candidate_weight: 0.0 };
     for &(_, i, j) in scratch.iter() {
         if !used_p[i as usize] && !used_c[j as usize] {
             used_p[i as usize] = true;
             used_c[j as usize] = true;
-            n += 1;
+            paired.count += 1;
+            paired.probe_weight += p.all[i as usize].weight;
+            paired.candidate_weight += cs[j as usize].weight;
         }
     }
-    n
+    paired
+}
+
+/// What [`pair_minutiae`] found: the number of one-to-one pairs and the total weight of their
+/// minutiae on each side.
+#[derive(Debug, Clone, Copy)]
+struct Paired {
+    count: u32,
+    probe_weight: f32,
+    candidate_weight: f32,
+}
+
+/// Minutiae of one template in the common area: their number and total weight.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    count: u32,
+    weight: f32,
 }
 
 /// Minutiae of each template inside the other's impression (its minutiae's convex hull grown by
-/// [`OVERLAP_MARGIN`]) after alignment.
-fn overlap(p: &SearchTemplate, c: &SearchTemplate, rigid: &Rigid) -> (u32, u32) {
-    let op = p
-        .all
-        .iter()
-        .filter(|&&q| {
-            let (x, y) = rigid.apply(q);
-            c.hull.near(x, y, OVERLAP_MARGIN)
-        })
-        .count();
-    let oc = c
-        .all
-        .iter()
-        .filter(|m| {
-            let (x, y) = rigid.apply_inverse(m.x, m.y);
-            p.hull.near(x, y, OVERLAP_MARGIN)
-        })
-        .count();
-    (op as u32, oc as u32)
+/// [`OVERLAP_MARGIN`]) after alignment: their number and total weight.
+fn overlap(p: &SearchTemplate, c: &SearchTemplate, rigid: &Rigid) -> (Counted, Counted) {
+    let mut op = Counted { count: 0, weight: 0.0 };
+    for &q in &p.all {
+        let (x, y) = rigid.apply(q);
+        if c.hull.near(x, y, OVERLAP_MARGIN) {
+            op.count += 1;
+            op.weight += q.weight;
+        }
+    }
+    let mut oc = Counted { count: 0, weight: 0.0 };
+    for m in &c.all {
+        let (x, y) = rigid.apply_inverse(m.x, m.y);
+        if p.hull.near(x, y, OVERLAP_MARGIN) {
+            oc.count += 1;
+            oc.weight += m.weight;
+        }
+    }
+    (op, oc)
 }
 
 #[cfg(test)]
@@ -305,7 +348,12 @@ mod tests {
             .all
             .iter()
             .map(|&p| {
-                let q = Point { x: c * p.x + s * p.y + 7.0, y: -s * p.x + c * p.y - 3.0, dir: p.dir - angle };
+                let q = Point {
+                    x: c * p.x + s * p.y + 7.0,
+                    y: -s * p.x + c * p.y - 3.0,
+                    dir: p.dir - angle,
+                    weight: p.weight,
+                };
                 (p, q)
             })
             .collect();
@@ -337,6 +385,55 @@ mod tests {
         let fake: Vec<(Point, Point)> = seeds.iter().zip(&other.all).map(|(&(p, _), &q)| (p, q)).collect();
         let diff = consolidate(&a, &other, &fake, &mut scratch);
         assert!(diff.similarity() < 0.5 * same.similarity(), "{diff:?} vs {same:?}");
+    }
+
+    #[test]
+    fn unclear_unpaired_minutiae_dilute_the_paired_fraction_less() {
+        // The candidate is the probe moved, plus spurious minutiae in the common area (what a
+        // crease or a wet patch gives). Pairing does not depend on quality; the similarity does:
+        // spurious minutiae of low quality (an unclear area) lower it less than the same minutiae
+        // at the quality of the true ones.
+        let master = random_template(21, 40, false);
+        let (angle, shift) = (0.3f32, (25.0f32, -10.0f32));
+        let a = SearchTemplate::new(&master);
+        let with_spurious = |quality: u8| {
+            let mut t = moved(&master, angle, shift);
+            let spurious = random_template(77, 20, false).minutiae.into_iter().map(|m| Minutia { quality, ..m });
+            t.minutiae.extend(spurious);
+            SearchTemplate::new(&t)
+        };
+        let mut scratch = Scratch::default();
+        let mut run = |c: &SearchTemplate| consolidate(&a, c, &true_seeds(&a, c, angle, shift), &mut scratch);
+        let (clear, unclear) = (run(&with_spurious(60)), run(&with_spurious(15)));
+        assert_eq!((clear.matched, clear.overlap_candidate), (unclear.matched, unclear.overlap_candidate));
+        assert!(clear.overlap_candidate >= clear.matched + 10, "spurious minutiae in the common area: {clear:?}");
+        assert!(unclear.similarity() > 1.1 * clear.similarity(), "{unclear:?} vs {clear:?}");
+    }
+
+    #[test]
+    fn one_quality_for_all_minutiae_scores_as_unweighted() {
+        // Only ratios of weights matter: any single quality (0 = not reported, as imported ISO
+        // templates often have) gives the unweighted similarity.
+        let master = random_template(8, 45, false);
+        let (angle, shift) = (-0.2f32, (-15.0f32, 20.0f32));
+        let other = moved(&master, angle, shift);
+        let with_quality = |t: &Template, quality: u8| {
+            let mut t = t.clone();
+            t.minutiae.iter_mut().for_each(|m| m.quality = quality);
+            SearchTemplate::new(&t)
+        };
+        let unweighted = |r: &Consolidation| {
+            let m = r.matched as f32;
+            let np = (r.overlap_probe.max(r.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
+            let nc = (r.overlap_candidate.max(r.matched) as f32).max(CONSOLIDATION_MIN_OVERLAP);
+            m / (np * nc).sqrt() * m / (m + CONSOLIDATION_HALF_COUNT)
+        };
+        for (qa, qb) in [(60, 60), (0, 90), (100, 7)] {
+            let (a, b) = (with_quality(&master, qa), with_quality(&other, qb));
+            let r = consolidate(&a, &b, &true_seeds(&a, &b, angle, shift), &mut Scratch::default());
+            assert!(r.matched >= 10, "{r:?}");
+            assert!((r.similarity() - unweighted(&r)).abs() < 1e-5, "qualities {qa}/{qb}: {r:?}");
+        }
     }
 
     #[test]

@@ -34,7 +34,9 @@
 //!    a similar direction (tolerance growing with the distance from the alignment's centre, for
 //!    distortion). The consolidated similarity is the paired fraction of the minutiae inside the
 //!    common area (each template's hull), weighted by the pair count — robust to partial overlap,
-//!    as Bozorth3 and SourceAFIS count paired minutiae.
+//!    as Bozorth3 and SourceAFIS count paired minutiae. Minutiae count in that fraction by their
+//!    quality ([`params::MINUTIA_WEIGHT_EXPONENT`]): unpaired minutiae in unclear areas (creases,
+//!    wet patches) dilute it less.
 //! 7. **Ridge flow** (`flow`): under the same alignment, the two templates' coarse orientation
 //!    maps ([`ridgegate_core::RidgeFlow`]) are compared cell by cell; agreement beyond what chance
 //!    alignments of unrelated prints reach ([`params::FLOW_AGREEMENT_FLOOR`]) is evidence.

@@ -36,12 +36,26 @@ const MIN_DIRECTION_WEIGHT: f32 = 0.02;
 const LANES: usize = 8;
 const _: () = assert!(DIRECTION_CELLS <= LANES, "one accumulator lane per direction layer");
 
-/// A minutia at 500 dpi with its direction in image space (radians, y down).
+/// A minutia at 500 dpi with its direction in image space (radians, y down) and its
+/// reliability weight in the consolidation's counts ([`minutia_weight`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Point {
     pub x: f32,
     pub y: f32,
     pub dir: f32,
+    pub weight: f32,
+}
+
+/// The consolidation's weight of a minutia of quality `quality` (1–100): `(quality / 100)`
+/// raised to [`MINUTIA_WEIGHT_EXPONENT`]; quality 0 (not reported, as in many imported ISO
+/// templates) weighs 1, like quality 100. Only ratios of weights within one template matter, so a
+/// template whose minutiae all carry one quality scores as if unweighted.
+#[inline]
+pub(crate) fn minutia_weight(quality: u8) -> f32 {
+    match quality {
+        0 => 1.0,
+        q => (f32::from(q.min(100)) / 100.0).powi(MINUTIA_WEIGHT_EXPONENT),
+    }
 }
 
 /// Template in search form: the points whose cylinder is valid, and their cylinders.
@@ -348,7 +362,12 @@ impl SearchTemplate {
             .take(MAX_MATCH_MINUTIAE)
             .map(|i| &t.minutiae[i])
             // ISO angle is counter-clockwise as seen (y down): image-space direction is its negation.
-            .map(|m| Point { x: m.x as f32 * scale, y: m.y as f32 * scale, dir: wrap(-m.angle) })
+            .map(|m| Point {
+                x: m.x as f32 * scale,
+                y: m.y as f32 * scale,
+                dir: wrap(-m.angle),
+                weight: minutia_weight(m.quality),
+            })
             .collect();
         let hull = Hull::new(&all);
         let geometry = &*GEOMETRY;
@@ -884,7 +903,7 @@ mod tests {
             extent in 40.0f32..500.0,
         ) {
             let all: Vec<Point> =
-                pts.iter().map(|&(x, y, dir)| Point { x: x * extent, y: y * extent, dir: wrap(dir) }).collect();
+                pts.iter().map(|&(x, y, dir)| Point { x: x * extent, y: y * extent, dir: wrap(dir), weight: 1.0 }).collect();
             let hull = Hull::new(&all);
             let g = &*GEOMETRY;
             let mut values = vec![[0f32; LANES]; CELLS];
@@ -907,7 +926,7 @@ mod tests {
             centre in 0usize..40,
             offsets in proptest::collection::vec((-70.0f32..70.0, -70.0f32..70.0), 1..60),
         ) {
-            let points: Vec<Point> = pts.iter().map(|&(x, y)| Point { x, y, dir: 0.0 }).collect();
+            let points: Vec<Point> = pts.iter().map(|&(x, y)| Point { x, y, dir: 0.0, weight: 1.0 }).collect();
             let hull = Hull::new(&points);
             let m = points[centre % points.len()];
             let test = hull.edges_near(m.x, m.y, CYLINDER_RADIUS, HULL_MARGIN);

@@ -329,7 +329,8 @@ mod tests {
     #[test]
     fn too_few_minutiae_give_no_alignment() {
         let a = random_template(1, 2, true);
-        let mut out = vec![(Point { x: 0.0, y: 0.0, dir: 0.0 }, Point { x: 0.0, y: 0.0, dir: 0.0 })];
+        let mut out =
+            vec![(Point { x: 0.0, y: 0.0, dir: 0.0, weight: 1.0 }, Point { x: 0.0, y: 0.0, dir: 0.0, weight: 1.0 })];
         let (p, c) = (SearchTemplate::new(&a), SearchTemplate::new(&random_template(2, 2, true)));
         assert!(!aligned_pairs(&p, &c, &mut Scratch::default(), &mut out));
         assert!(out.is_empty());
