@@ -51,7 +51,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 10;
+pub const ALGORITHM_VERSION: u16 = 11;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]

@@ -19,7 +19,8 @@ pub struct Candidate {
     pub direction: f32,
     /// Ending or bifurcation.
     pub kind: MinutiaKind,
-    /// Reliability 1..=100.
+    /// Reliability 1..=100: √(orientation coherence) × clarity × distance from the border ×
+    /// [`crowding`] (the matcher weighs minutiae by it, see `ridgegate_matcher`).
     pub quality: u8,
 }
 
@@ -108,6 +109,13 @@ fn angle_of(from: (usize, usize), to: (usize, usize)) -> f32 {
     dy.atan2(dx).rem_euclid(TAU)
 }
 
+/// The quality factor of a minutia with `neighbours` other surviving minutiae within
+/// [`CROWD_RADIUS`]: 1 when alone, falling as `1 / (1 + CROWD_PENALTY × neighbours)`. Real
+/// minutiae are sparse; spurious ones from wet, creased or scarred areas come in groups.
+fn crowding(neighbours: usize) -> f32 {
+    1.0 / (1.0 + CROWD_PENALTY * neighbours as f32)
+}
+
 fn angle_distance(a: f32, b: f32) -> f32 {
     let d = (a - b).rem_euclid(TAU);
     d.min(TAU - d)
@@ -116,7 +124,8 @@ fn angle_distance(a: f32, b: f32) -> f32 {
 /// Minutiae from the skeleton: crossing number 1 (ending) or 3 (bifurcation) inside the
 /// foreground, with directions from skeleton traces aligned to the orientation field, then the
 /// false-minutiae filters (border, low coherence, spurs, short ridges, bridges, gaps, clusters),
-/// per-minutia quality, and the best [`MAX_MINUTIAE`] by quality.
+/// per-minutia quality (lowered for minutiae in crowds, see [`crowding`]), and the best
+/// [`MAX_MINUTIAE`] by quality.
 pub fn minutiae(
     skel: &Plane<u8>,
     field: &OrientationField,
@@ -249,13 +258,15 @@ pub fn minutiae(
 
     // 4. Quality and selection.
     let mut out: Vec<Candidate> = keep
-        .into_iter()
+        .iter()
+        .copied()
         .map(|i| {
             let (x, y, kind) = raw[i];
             let coherence = coherence_at(x, y).clamp(0.0, 1.0);
             let inside = (border_at(x, y) / (3.0 * BORDER_MARGIN)).clamp(0.3, 1.0);
             let clear = clarity_at(x, y).min(1.0);
-            let quality = (100.0 * coherence.sqrt() * inside * clear).round().clamp(1.0, 100.0) as u8;
+            let crowd = keep.iter().filter(|&&j| j != i && near(i, j, CROWD_RADIUS)).count();
+            let quality = (100.0 * coherence.sqrt() * inside * clear * crowding(crowd)).round().clamp(1.0, 100.0) as u8;
             Candidate { x, y, direction: direction[i], kind, quality }
         })
         .collect();
@@ -278,6 +289,39 @@ mod tests {
     /// A straight ridge with a lake (two branches rejoining after ~16 px): the two bifurcations
     /// that delimit the lake are removed; without the hole rule they would be kept (they are
     /// farther apart along the skeleton than a bridge).
+    #[test]
+    fn minutiae_in_a_crowd_are_less_reliable_than_a_lone_one() {
+        // Three parallel ridges ending side by side (10 px apart) and one ridge ending alone, all
+        // in clear, coherent foreground far from the border.
+        let (w, h) = (240, 240);
+        let mut skel = Plane::filled(w, h, 0u8);
+        for y in [60, 70, 80, 180] {
+            for x in 0..=100 {
+                *skel.at_mut(x, y) = 1;
+            }
+        }
+        let field = OrientationField {
+            angle: Plane::filled(w / BLOCK, h / BLOCK, 0.0),
+            coherence: Plane::filled(w / BLOCK, h / BLOCK, 1.0),
+        };
+        let mask = Plane::filled(w / BLOCK, h / BLOCK, true);
+        let found = minutiae(&skel, &field, &Plane::filled(w / BLOCK, h / BLOCK, 1.0), &mask);
+        let quality_at = |y: usize| found.iter().find(|m| m.y == y).map(|m| m.quality);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert_eq!(quality_at(180), Some(100));
+        let crowded = (100.0 * crowding(2)).round() as u8;
+        assert!(crowded < 90);
+        for y in [60, 70, 80] {
+            assert_eq!(quality_at(y), Some(crowded), "{found:?}");
+        }
+    }
+
+    #[test]
+    fn crowding_falls_with_the_neighbours() {
+        assert_eq!(crowding(0), 1.0);
+        assert!((1..8).all(|n| crowding(n) < crowding(n - 1) && crowding(n) > 0.0));
+    }
+
     #[test]
     fn ridge_lakes_are_not_minutiae() {
         let (w, h) = (160, 160);
