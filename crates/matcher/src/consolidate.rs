@@ -93,7 +93,8 @@ impl Consolidation {
     /// Consolidated similarity in `[0, 1]`: the fraction of the overlapping minutiae that are
     /// paired (geometric mean over the two templates; minutiae counted by their reliability
     /// weight, see [`MINUTIA_WEIGHT_EXPONENT`]), weighted by how much evidence the count is
-    /// (`matched / (matched + CONSOLIDATION_HALF_COUNT)`: a handful of pairs can be chance).
+    /// (`e / (e + CONSOLIDATION_HALF_COUNT)` with `e` = [`Consolidation::evidence_count`]: a
+    /// handful of pairs can be chance).
     pub fn similarity(&self) -> f32 {
         let m = self.matched as f32;
         if m == 0.0 {
@@ -108,7 +109,28 @@ impl Consolidation {
         let fraction = (fraction_of(self.matched_probe_weight, self.overlap_probe_weight)
             * fraction_of(self.matched_candidate_weight, self.overlap_candidate_weight))
         .sqrt();
-        fraction * m / (m + CONSOLIDATION_HALF_COUNT)
+        let evidence = self.evidence_count();
+        fraction * evidence / (evidence + CONSOLIDATION_HALF_COUNT)
+    }
+
+    /// The paired count as evidence: `matched` × (how much more reliable the paired minutiae are
+    /// than the common area's on average: mean weight of the paired over mean weight of the
+    /// overlapping minutiae, geometric mean of the two sides) ^ [`EVIDENCE_WEIGHT_EXPONENT`].
+    /// True correspondences form between clear minutiae; chance pairings take whatever lies at
+    /// the right place, i.e. minutiae of average reliability. Equals `matched` when all minutiae
+    /// of a side carry one quality (e.g. none reported), or when a side has no overlap weight.
+    pub fn evidence_count(&self) -> f32 {
+        let m = self.matched as f32;
+        let reliability = |paired: f32, overlap: f32, count: u32| {
+            if m > 0.0 && paired > 0.0 && overlap > 0.0 && count > 0 {
+                (paired / m) / (overlap / count as f32)
+            } else {
+                1.0
+            }
+        };
+        let ratio = reliability(self.matched_probe_weight, self.overlap_probe_weight, self.overlap_probe)
+            * reliability(self.matched_candidate_weight, self.overlap_candidate_weight, self.overlap_candidate);
+        m * ratio.sqrt().powi(EVIDENCE_WEIGHT_EXPONENT)
     }
 }
 
@@ -408,6 +430,30 @@ mod tests {
         assert_eq!((clear.matched, clear.overlap_candidate), (unclear.matched, unclear.overlap_candidate));
         assert!(clear.overlap_candidate >= clear.matched + 10, "spurious minutiae in the common area: {clear:?}");
         assert!(unclear.similarity() > 1.1 * clear.similarity(), "{unclear:?} vs {clear:?}");
+    }
+
+    #[test]
+    fn pairs_of_clearer_than_average_minutiae_are_stronger_evidence() {
+        // 10 pairs in a common area of 20 minutiae per side, total weight 10 per side.
+        let with = |paired_weight: f32| Consolidation {
+            matched: 10,
+            overlap_probe: 20,
+            overlap_candidate: 20,
+            matched_probe_weight: paired_weight,
+            matched_candidate_weight: paired_weight,
+            overlap_probe_weight: 10.0,
+            overlap_candidate_weight: 10.0,
+            ..Consolidation::default()
+        };
+        // Paired minutiae as reliable as the average: the plain count.
+        assert!((with(5.0).evidence_count() - 10.0).abs() < 1e-5);
+        // Clearer (mean weight 0.8 against 0.5): more evidence; less clear: less.
+        let (clear, average, unclear) = (with(8.0), with(5.0), with(3.0));
+        assert!(clear.evidence_count() > 10.5 && unclear.evidence_count() < 9.5);
+        assert!(clear.similarity() > average.similarity() && average.similarity() > unclear.similarity());
+        // No overlap weight (nothing measured): the plain count, never a division by zero.
+        let empty = Consolidation { overlap_probe_weight: 0.0, overlap_candidate_weight: 0.0, ..with(5.0) };
+        assert_eq!(empty.evidence_count(), 10.0);
     }
 
     #[test]

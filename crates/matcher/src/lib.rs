@@ -36,7 +36,9 @@
 //!    common area (each template's hull), weighted by the pair count — robust to partial overlap,
 //!    as Bozorth3 and SourceAFIS count paired minutiae. Minutiae count in that fraction by their
 //!    quality ([`params::MINUTIA_WEIGHT_EXPONENT`]): unpaired minutiae in unclear areas (creases,
-//!    wet patches) dilute it less.
+//!    wet patches) dilute it less; and the pair count weighs more when the paired minutiae are
+//!    clearer than the common area's on average ([`params::EVIDENCE_WEIGHT_EXPONENT`]), as true
+//!    correspondences are and chance pairings are not.
 //! 7. **Ridge flow** (`flow`): under the same alignment, the two templates' coarse orientation
 //!    maps ([`ridgegate_core::RidgeFlow`]) are compared cell by cell; agreement beyond what chance
 //!    alignments of unrelated prints reach ([`params::FLOW_AGREEMENT_FLOOR`]) is evidence.
