@@ -9,7 +9,9 @@
 //! 1. [`resample::working_image`] — the image at 500 dpi;
 //! 2. [`normalization::normalized_image`] — local mean/contrast equalised;
 //! 3. [`segmentation::block_contrast`] + [`orientation::block_coherence`] (of
-//!    [`orientation::gradient_moments`]) → [`segmentation::segmentation_mask`] — foreground blocks;
+//!    [`orientation::gradient_moments`] of [`orientation::smoothed_image`], the normalised image
+//!    blurred so that pores and dots do not outvote the ridges) → [`segmentation::segmentation_mask`]
+//!    — foreground blocks;
 //! 4. [`orientation::orientation_field`] — ridge direction and coherence per 8×8 block;
 //! 5. [`frequency::ridge_period`] — ridge period per block;
 //! 6. [`enhancement::enhanced_image`] twice — oriented Gabor filtering, the orientation
@@ -51,7 +53,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 11;
+pub const ALGORITHM_VERSION: u16 = 12;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -104,7 +106,7 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     offer(sink, "working-image", || dump::render_plane(&img, 0.0, 255.0));
     let contrast = segmentation::block_contrast(&img);
     let norm = normalization::normalized_image(&img);
-    let moments = orientation::gradient_moments(&norm);
+    let moments = orientation::gradient_moments(&orientation::smoothed_image(&norm));
     let coherence = orientation::block_coherence(&moments, params::ORIENT_RADIUS_BLOCKS);
     let seg_coherence = orientation::block_coherence(&moments, params::SEG_COHERENCE_RADIUS_BLOCKS);
     let mask = segmentation::segmentation_mask(&contrast, &seg_coherence);

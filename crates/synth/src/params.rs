@@ -185,7 +185,8 @@ pub const REAL_SPACING_MEDIAN: f64 = 19.1;
 /// Fit target: fraction of ridge endings.
 pub const REAL_ENDING_RATIO: f64 = 0.542;
 /// Fit target: minutia quality mean and standard deviation (re-measured on ALGORITHM_VERSION 11,
-/// whose quality is lowered for minutiae in crowds).
+/// whose quality is lowered for minutiae in crowds: 52.9 ± 21.9; version 12, orientation on the
+/// blurred image, measures 54.6 ± 22.1, within the tolerance of the same generator settings).
 pub const REAL_QUALITY: (f64, f64) = (52.9, 21.9);
 /// Fit target: mean template (image) quality.
 pub const REAL_IMAGE_QUALITY: f64 = 79.3;
