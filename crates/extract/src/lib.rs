@@ -13,7 +13,9 @@
 //!    blurred so that pores and dots do not outvote the ridges) → [`segmentation::segmentation_mask`]
 //!    — foreground blocks;
 //! 4. [`orientation::orientation_field`] — ridge direction and coherence per 8×8 block;
-//! 5. [`frequency::ridge_period`] — ridge period per block;
+//! 5. [`frequency::ridge_period`] — ridge period per block, measured on
+//!    [`frequency::period_image`] (the normalised image blurred so that dotted ridges stay whole
+//!    under the signature's sparse samples);
 //! 6. [`enhancement::enhanced_image`] twice — oriented Gabor filtering, the orientation
 //!    ([`orientation::refined_field`]) and ridge period re-measured on the first pass for the
 //!    second, whose kernels are chosen per pixel from the interpolated orientation and period —
@@ -53,7 +55,7 @@ use std::f32::consts::TAU;
 
 /// Version of the extraction algorithm, stored in every template it makes. Bumped whenever the
 /// output changes; templates of another version should be re-extracted from stored images.
-pub const ALGORITHM_VERSION: u16 = 12;
+pub const ALGORITHM_VERSION: u16 = 13;
 
 /// The result of one extraction.
 #[derive(Debug, Clone)]
@@ -126,7 +128,7 @@ pub fn extract_with(image: &FingerImage, sink: &mut dyn StageSink) -> Result<Ext
     offer(sink, "normalized", || dump::render_plane(&norm, -2.5, 2.5));
     let field = orientation::orientation_field(&moments, coherence, &mask);
     offer(sink, "orientation", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));
-    let (period, frequency_validity) = frequency::ridge_period(&norm, &field, &mask);
+    let (period, frequency_validity) = frequency::ridge_period(&frequency::period_image(&norm), &field, &mask);
     let first_pass = enhancement::enhanced_image(&norm, &field, &period, &mask, KernelChoice::PerBlock);
     let field = orientation::refined_field(&first_pass, field, &mask);
     offer(sink, "orientation-refined", || dump::render_orientation(&img, &field.angle, &mask, BLOCK));

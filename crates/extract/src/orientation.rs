@@ -1,7 +1,7 @@
 //! Stage 3: the orientation field and its coherence.
 
 use crate::params::*;
-use crate::plane::{Plane, box_smooth, neighbourhood_sum};
+use crate::plane::{Plane, box_smooth, gaussian_blurred, neighbourhood_sum};
 
 /// Ridge orientation per block and how reliable it is.
 pub struct OrientationField {
@@ -51,39 +51,13 @@ pub struct GradientMoments {
     pub xy: Plane<f32>,
 }
 
-/// `norm` blurred by a Gaussian of [`ORIENT_PRESMOOTH_SIGMA`] px (separable, edges clamped): the
+/// `norm` blurred by a Gaussian of [`ORIENT_PRESMOOTH_SIGMA`] px ([`gaussian_blurred`]): the
 /// image the gradients are taken on. Sobel's 3 × 3 differences alone see the outline of every
 /// pore, dot and ridge break; on dotted (dry) or broken ridges those outlines outvote the ridges
 /// and turn the orientation by up to 90°. The blur merges them back into ridges while keeping
 /// ridges of the shortest periods (≈ 6 px) apart. Cost: 2 × (2⌈3σ⌉ + 1) multiply-adds per pixel.
 pub fn smoothed_image(norm: &Plane<f32>) -> Plane<f32> {
-    let sigma = ORIENT_PRESMOOTH_SIGMA;
-    let radius = (3.0 * sigma).ceil() as usize;
-    let mut kernel: Vec<f32> =
-        (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
-    let total: f32 = kernel.iter().sum();
-    kernel.iter_mut().for_each(|k| *k /= total);
-    let (w, h) = (norm.w, norm.h);
-    // Tap `k` of output `i` reads input `i + k − radius`, clamped to `0..n`.
-    let tap = |i: usize, k: usize, n: usize| (i + k).saturating_sub(radius).min(n - 1);
-    let mut rows: Plane<f32> = Plane::new(w, h);
-    for y in 0..h {
-        let (src, dst) = (&norm.data[y * w..(y + 1) * w], &mut rows.data[y * w..(y + 1) * w]);
-        for (x, out) in dst.iter_mut().enumerate() {
-            *out = kernel.iter().enumerate().map(|(k, &c)| c * src[tap(x, k, w)]).sum();
-        }
-    }
-    let mut out: Plane<f32> = Plane::new(w, h);
-    for y in 0..h {
-        let dst = &mut out.data[y * w..(y + 1) * w];
-        for (k, &c) in kernel.iter().enumerate() {
-            let src = &rows.data[tap(y, k, h) * w..(tap(y, k, h) + 1) * w];
-            for (o, &v) in dst.iter_mut().zip(src) {
-                *o += c * v;
-            }
-        }
-    }
-    out
+    gaussian_blurred(norm, ORIENT_PRESMOOTH_SIGMA)
 }
 
 /// The per-block gradient moments of `norm` on the `BLOCK` grid.
