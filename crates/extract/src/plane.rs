@@ -219,7 +219,12 @@ pub fn gaussian_blurred(p: &Plane<f32>, sigma: f32) -> Plane<f32> {
     for y in 0..h {
         let (src, dst) = (&p.data[y * w..(y + 1) * w], &mut rows.data[y * w..(y + 1) * w]);
         for (x, out) in dst.iter_mut().enumerate() {
-            *out = kernel.iter().enumerate().map(|(k, &c)| c * src[tap(x, k, w)]).sum();
+            *out = if x >= radius && x + radius < w {
+                // Away from the edges the taps are one contiguous window (same sum, same order).
+                kernel.iter().zip(&src[x - radius..=x + radius]).map(|(&c, &v)| c * v).sum()
+            } else {
+                kernel.iter().enumerate().map(|(k, &c)| c * src[tap(x, k, w)]).sum()
+            };
         }
     }
     let mut out: Plane<f32> = Plane::new(w, h);
@@ -251,6 +256,45 @@ mod tests {
             // Second moment along x = σ² (the kernel is cut at 3σ: within 3 %).
             let var: f32 = (0..31).map(|x| (x as f32 - 15.0).powi(2) * (0..31).map(|y| b.at(x, y)).sum::<f32>()).sum();
             assert!((var / (sigma * sigma) - 1.0).abs() < 0.03, "σ {sigma}: variance {var}");
+        }
+    }
+
+    /// [`gaussian_blurred`] with every tap clamped (the form before the contiguous interior window).
+    fn gaussian_blurred_reference(p: &Plane<f32>, sigma: f32) -> Plane<f32> {
+        let radius = (3.0 * sigma).ceil() as usize;
+        let mut kernel: Vec<f32> =
+            (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
+        let total: f32 = kernel.iter().sum();
+        kernel.iter_mut().for_each(|k| *k /= total);
+        let (w, h) = (p.w, p.h);
+        let tap = |i: usize, k: usize, n: usize| (i + k).saturating_sub(radius).min(n - 1);
+        let mut rows: Plane<f32> = Plane::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                rows.data[y * w + x] = kernel.iter().enumerate().map(|(k, &c)| c * p.data[y * w + tap(x, k, w)]).sum();
+            }
+        }
+        let mut out: Plane<f32> = Plane::new(w, h);
+        for y in 0..h {
+            for (k, &c) in kernel.iter().enumerate() {
+                for x in 0..w {
+                    out.data[y * w + x] += c * rows.data[tap(y, k, h) * w + x];
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gaussian_blur_is_bit_identical_to_the_clamped_reference(
+            w in 1usize..40, h in 1usize..20, sigma in proptest::sample::select(vec![0.7f32, 1.0, 2.0]), seed in 0u32..1000,
+        ) {
+            let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+            let data = (0..w * h).map(|_| { state ^= state << 13; state ^= state >> 17; state ^= state << 5; (state % 1000) as f32 / 7.0 }).collect();
+            let p = Plane { w, h, data };
+            let (got, want) = (gaussian_blurred(&p, sigma), gaussian_blurred_reference(&p, sigma));
+            proptest::prop_assert!(got.data.iter().zip(&want.data).all(|(a, b)| a.to_bits() == b.to_bits()));
         }
     }
 
