@@ -82,6 +82,17 @@ impl AppState {
     ) -> Result<Self, ridgegate_store::StoreError> {
         let gallery = Gallery::new();
         let templates = store.load_templates(&AccessContext::system())?;
+        let older =
+            templates.iter().filter(|t| t.template.algorithm_version < ridgegate_extract::ALGORITHM_VERSION).count();
+        if older > 0 {
+            // They still compare correctly (same format), but without the newer extractor's gains.
+            tracing::warn!(
+                older,
+                total = templates.len(),
+                version = ridgegate_extract::ALGORITHM_VERSION,
+                "enrolled templates come from an older extractor: run `ridgegate store reextract --db …` while the service is stopped"
+            );
+        }
         // Ordered by (applicant, finger): the gallery's layout is the same on every start-up.
         let mut grouped: BTreeMap<(String, ridgegate_core::FingerPosition), Vec<(u8, ridgegate_core::Template)>> =
             BTreeMap::new();

@@ -107,6 +107,24 @@ pub trait Store: Send + Sync {
     fn put_enrollment(&self, ctx: &AccessContext, enrollment: &Enrollment, replace: bool) -> Result<()>;
     /// Reads an enrollment with its templates; source images are left empty (see [`Store::source_image`]).
     fn enrollment(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>>;
+    /// Reads an enrollment with its templates *and* the source images of its views (empty for a
+    /// view stored without one), in one transaction with one audit entry ([`AuditAction::ReadImages`]):
+    /// what re-extraction needs. Costs the decryption of every image (≈ 24 × 100 kB).
+    fn enrollment_with_images(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>>;
+    /// Replaces the templates of some of an applicant's enrolled views, atomically, with one audit
+    /// entry ([`AuditAction::ReplaceTemplates`], `detail` appended to it): source images, capture
+    /// metadata, the other views and the applicant's status stay as they are. Every update's `old`
+    /// must equal the stored template, else nothing is written and the error is
+    /// [`StoreError::Invalid`] ("changed since it was read": re-read and retry); an update naming a
+    /// view that does not exist, or whose `new` template does not validate, is rejected the same
+    /// way. [`StoreError::NotFound`] if the applicant has no enrollment.
+    fn replace_templates(
+        &self,
+        ctx: &AccessContext,
+        id: &ApplicantId,
+        updates: &[TemplateUpdate],
+        detail: &str,
+    ) -> Result<()>;
     /// Reads one source image (PNG bytes) of a view.
     fn source_image(&self, ctx: &AccessContext, id: &ApplicantId, finger: FingerPosition, view: u8) -> Result<Vec<u8>>;
     /// Stores (replaces) the applicant's photo.

@@ -177,6 +177,22 @@ pub struct CapturedView {
     pub image_png: Vec<u8>,
 }
 
+/// One view's template to be replaced by [`crate::Store::replace_templates`]: the template read
+/// before (`old`, checked against the stored one so that a re-enrollment made meanwhile is never
+/// overwritten) and its replacement (`new`, e.g. re-extracted from the view's source image by a newer
+/// extractor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateUpdate {
+    /// Finger of the view.
+    pub finger: FingerPosition,
+    /// View index 0.. within the finger.
+    pub view: u8,
+    /// The template as read (must still be the stored one).
+    pub old: Template,
+    /// The replacement; validated and labelled with `finger` on write.
+    pub new: Template,
+}
+
 /// The views of one finger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FingerEnrollment {
@@ -349,6 +365,9 @@ pub enum AuditAction {
     /// A 1:N search over in-memory templates (duplicate check, gate roster search); the detail
     /// says which search and how many templates it compared. Appended last: older logs decode.
     Search,
+    /// Templates of enrolled views replaced by re-extraction from their stored source images (the
+    /// detail says how many views and for which algorithm version). Appended last: older logs decode.
+    ReplaceTemplates,
 }
 
 /// One entry of the append-only, hash-chained audit log.

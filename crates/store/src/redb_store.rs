@@ -404,6 +404,77 @@ impl Store for RedbStore {
         })
     }
 
+    fn enrollment_with_images(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>> {
+        self.audited_write(ctx, AuditAction::ReadImages, Some(id), |w| {
+            let t = w.open_table(ENROLLMENTS)?;
+            let Some(sealed) = t.get(id.as_str())? else {
+                return Ok((None, "no enrollment".into()));
+            };
+            let rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), sealed.value())?;
+            let mut e = self.enrollment_from_record(rec, id.as_str())?;
+            let images = w.open_table(IMAGES)?;
+            let mut read = 0usize;
+            for f in &mut e.fingers {
+                for (i, v) in f.views.iter_mut().enumerate() {
+                    let k = image_key(id, f.finger, i as u8);
+                    if let Some(sealed) = images.get(k.as_str())? {
+                        v.image_png = self.key.open("images", &k, sealed.value())?;
+                        read += 1;
+                    }
+                }
+            }
+            Ok((Some(e), format!("enrollment with {read} images")))
+        })
+    }
+
+    fn replace_templates(
+        &self,
+        ctx: &AccessContext,
+        id: &ApplicantId,
+        updates: &[TemplateUpdate],
+        detail: &str,
+    ) -> Result<()> {
+        self.audited_write(ctx, AuditAction::ReplaceTemplates, Some(id), |w| {
+            let mut enrollments = w.open_table(ENROLLMENTS)?;
+            let sealed = enrollments
+                .get(id.as_str())?
+                .map(|g| g.value().to_vec())
+                .ok_or_else(|| StoreError::NotFound(format!("enrollment of {id}")))?;
+            let mut rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), &sealed)?;
+            for u in updates {
+                let view = rec
+                    .fingers
+                    .iter_mut()
+                    .find(|f| f.finger == u.finger.code())
+                    .and_then(|f| f.views.get_mut(usize::from(u.view)))
+                    .ok_or_else(|| {
+                        StoreError::invalid("view", format!("{} view {} is not enrolled", u.finger, u.view))
+                    })?;
+                let stored = Template::decode(&view.template).map_err(|e| StoreError::Corrupt {
+                    table: "enrollments",
+                    key: id.to_string(),
+                    reason: format!("template: {e}"),
+                })?;
+                if stored != u.old {
+                    return Err(StoreError::invalid(
+                        "template",
+                        format!("{} view {} changed since it was read (re-enrolled?): read it again", u.finger, u.view),
+                    ));
+                }
+                let mut template = u.new.clone();
+                template.finger = u.finger;
+                template
+                    .validate()
+                    .map_err(|e| StoreError::invalid("template", format!("{} view {}: {e}", u.finger, u.view)))?;
+                view.template = template
+                    .encode()
+                    .map_err(|e| StoreError::invalid("template", format!("{} view {}: {e}", u.finger, u.view)))?;
+            }
+            enrollments.insert(id.as_str(), self.seal_record("enrollments", id.as_str(), &rec).as_slice())?;
+            Ok(((), format!("{} views: {detail}", updates.len())))
+        })
+    }
+
     fn source_image(&self, ctx: &AccessContext, id: &ApplicantId, finger: FingerPosition, view: u8) -> Result<Vec<u8>> {
         let k = image_key(id, finger, view);
         self.audited_write(ctx, AuditAction::ReadImages, Some(id), |w| {

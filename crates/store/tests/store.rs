@@ -224,3 +224,68 @@ fn tampering_with_the_file_is_detected() {
     assert!(t.import(&AccessContext::cli_admin("x"), &mut blob.as_slice()).is_err());
     assert_eq!(t.stats().unwrap().applicants, 0, "a failed import writes nothing");
 }
+
+#[test]
+fn templates_are_replaced_in_place_and_only_if_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = StoreKey::generate();
+    let s = open(&dir, &key);
+    let ctx = desk();
+    s.create_applicant(&ctx, &applicant("A1")).unwrap();
+    let e = enrollment("A1", 1, true);
+    s.put_enrollment(&ctx, &e, false).unwrap();
+    let id = ApplicantId::new("A1").unwrap();
+
+    // One read gives templates and images.
+    let read = s.enrollment_with_images(&ctx, &id).unwrap().unwrap();
+    assert_eq!(read, e, "templates, metadata and images as written");
+    assert!(s.enrollment_with_images(&ctx, &ApplicantId::new("A2").unwrap()).unwrap().is_none());
+
+    let finger = FingerPosition::LeftIndex;
+    let old = read.fingers.iter().find(|f| f.finger == finger).unwrap().views[2].template.clone();
+    let mut new = template(99, FingerPosition::Unknown, 12);
+    new.algorithm_version = old.algorithm_version + 1;
+    let update = TemplateUpdate { finger, view: 2, old: old.clone(), new: new.clone() };
+
+    // A stale `old`, a view that does not exist and an invalid template change nothing.
+    let mut stale = update.clone();
+    stale.old = template(5, finger, 30);
+    let mut missing = update.clone();
+    missing.view = 4;
+    let mut invalid = update.clone();
+    invalid.new.width = 0;
+    for bad in [stale, missing, invalid] {
+        let err = s.replace_templates(&ctx, &id, &[update.clone(), bad], "test").unwrap_err();
+        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    }
+    assert_eq!(s.enrollment_with_images(&ctx, &id).unwrap().unwrap(), e, "nothing written");
+    assert!(matches!(
+        s.replace_templates(&ctx, &ApplicantId::new("A2").unwrap(), std::slice::from_ref(&update), "test"),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let audit_before = s.stats().unwrap().audit_entries;
+    s.replace_templates(&ctx, &id, &[update], "re-extracted").unwrap();
+    drop(s);
+    let s = open(&dir, &key);
+    let after = s.enrollment_with_images(&ctx, &id).unwrap().unwrap();
+    for (f, g) in e.fingers.iter().zip(&after.fingers) {
+        for (i, (v, w)) in f.views.iter().zip(&g.views).enumerate() {
+            if f.finger == finger && i == 2 {
+                let mut want = new.clone();
+                want.finger = finger;
+                assert_eq!(w.template, want, "replaced and labelled with its finger");
+                assert_eq!((&w.image_png, w.quality, w.captured_at_ms), (&v.image_png, v.quality, v.captured_at_ms));
+            } else {
+                assert_eq!(w, v, "every other view untouched");
+            }
+        }
+    }
+    assert_eq!(s.applicant(&ctx, &id).unwrap().status, ApplicantStatus::Enrolled);
+    let entries = s.audit_entries(0, 10_000).unwrap();
+    let replaced: Vec<_> = entries.iter().filter(|a| a.action == AuditAction::ReplaceTemplates).collect();
+    assert_eq!(replaced.len(), 1, "one audit entry per replacement; failed ones leave none");
+    assert!(replaced[0].detail.contains("1 views: re-extracted"), "{}", replaced[0].detail);
+    assert!(s.stats().unwrap().audit_entries > audit_before);
+    s.verify_integrity().unwrap();
+}
