@@ -84,7 +84,9 @@ enum StoreCommand {
     /// older extractor version than this build's (templates are kept across years; a newer
     /// extractor's gains reach enrolled applicants only this way). One transaction per applicant,
     /// audited; a view without a source image, or whose image no longer gives minutiae, keeps its
-    /// template. Rebuild galleries afterwards (restart the service).
+    /// template. Run it while the service is stopped (the database file is locked by one process);
+    /// restart the service afterwards to rebuild its gallery. Stopped halfway (error, interrupt),
+    /// it can simply be run again: applicants already done are current and are skipped.
     Reextract {
         #[command(flatten)]
         db: DbArgs,
