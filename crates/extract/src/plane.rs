@@ -203,6 +203,17 @@ pub fn box_smooth(p: &Plane<f32>, r: usize, weight: Option<&Plane<bool>>) -> Pla
     out
 }
 
+/// The radius ⌈3σ⌉ and the 2·radius + 1 taps of a Gaussian of standard deviation `sigma`,
+/// normalised to sum 1.
+fn gaussian_kernel(sigma: f32) -> (usize, Vec<f32>) {
+    let radius = (3.0 * sigma).ceil() as usize;
+    let mut kernel: Vec<f32> =
+        (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
+    let total: f32 = kernel.iter().sum();
+    kernel.iter_mut().for_each(|k| *k /= total);
+    (radius, kernel)
+}
+
 /// `p` blurred by a Gaussian of standard deviation `sigma` px (> 0): separable, kernel cut at
 /// ⌈3σ⌉, normalised to sum 1, edges clamped (a flat image stays flat; an empty plane stays
 /// empty). Pure. Cost: 2 × (2⌈3σ⌉ + 1) multiply-adds per pixel and two planes of `p`'s size.
@@ -211,11 +222,7 @@ pub fn gaussian_blurred(p: &Plane<f32>, sigma: f32) -> Plane<f32> {
     if p.w == 0 || p.h == 0 {
         return Plane::new(p.w, p.h);
     }
-    let radius = (3.0 * sigma).ceil() as usize;
-    let mut kernel: Vec<f32> =
-        (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
-    let total: f32 = kernel.iter().sum();
-    kernel.iter_mut().for_each(|k| *k /= total);
+    let (radius, kernel) = gaussian_kernel(sigma);
     let (w, h) = (p.w, p.h);
     // Tap `k` of output `i` reads input `i + k − radius`, clamped to `0..n`.
     let tap = |i: usize, k: usize, n: usize| (i + k).saturating_sub(radius).min(n - 1);
@@ -265,11 +272,7 @@ mod tests {
 
     /// [`gaussian_blurred`] with every tap clamped (the form before the contiguous interior window).
     fn gaussian_blurred_reference(p: &Plane<f32>, sigma: f32) -> Plane<f32> {
-        let radius = (3.0 * sigma).ceil() as usize;
-        let mut kernel: Vec<f32> =
-            (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
-        let total: f32 = kernel.iter().sum();
-        kernel.iter_mut().for_each(|k| *k /= total);
+        let (radius, kernel) = gaussian_kernel(sigma);
         let (w, h) = (p.w, p.h);
         let tap = |i: usize, k: usize, n: usize| (i + k).saturating_sub(radius).min(n - 1);
         let mut rows: Plane<f32> = Plane::new(w, h);

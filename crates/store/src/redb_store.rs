@@ -208,6 +208,16 @@ impl RedbStore {
         Ok(())
     }
 
+    /// The applicant's enrollment (templates, no images) as of transaction `w`, if any.
+    fn enrollment_in(&self, w: &WriteTransaction, id: &ApplicantId) -> Result<Option<Enrollment>> {
+        let t = w.open_table(ENROLLMENTS)?;
+        let Some(sealed) = t.get(id.as_str())? else {
+            return Ok(None);
+        };
+        let rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), sealed.value())?;
+        Ok(Some(self.enrollment_from_record(rec, id.as_str())?))
+    }
+
     fn enrollment_from_record(&self, rec: EnrollmentRecord, key: &str) -> Result<Enrollment> {
         let mut fingers = Vec::with_capacity(rec.fingers.len());
         for f in rec.fingers {
@@ -395,23 +405,18 @@ impl Store for RedbStore {
 
     fn enrollment(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>> {
         self.audited_write(ctx, AuditAction::ReadTemplates, Some(id), |w| {
-            let t = w.open_table(ENROLLMENTS)?;
-            let Some(sealed) = t.get(id.as_str())? else {
-                return Ok((None, "none".into()));
-            };
-            let rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), sealed.value())?;
-            Ok((Some(self.enrollment_from_record(rec, id.as_str())?), String::new()))
+            Ok(match self.enrollment_in(w, id)? {
+                Some(e) => (Some(e), String::new()),
+                None => (None, "none".into()),
+            })
         })
     }
 
     fn enrollment_with_images(&self, ctx: &AccessContext, id: &ApplicantId) -> Result<Option<Enrollment>> {
         self.audited_write(ctx, AuditAction::ReadImages, Some(id), |w| {
-            let t = w.open_table(ENROLLMENTS)?;
-            let Some(sealed) = t.get(id.as_str())? else {
+            let Some(mut e) = self.enrollment_in(w, id)? else {
                 return Ok((None, "no enrollment".into()));
             };
-            let rec: EnrollmentRecord = self.open_record("enrollments", id.as_str(), sealed.value())?;
-            let mut e = self.enrollment_from_record(rec, id.as_str())?;
             let images = w.open_table(IMAGES)?;
             let mut read = 0usize;
             for f in &mut e.fingers {
