@@ -34,7 +34,8 @@ pub enum BenchCommand {
     Identify(super::identify::BenchArgs),
     /// 1:1 matcher speed per FVC-style set (single thread): search-form build, comparison with a
     /// prebuilt probe over every pair of the set, fresh pair (both search forms + comparison),
-    /// repeated (fastest run) and cold (each pair once, in shuffled order).
+    /// repeated (fastest run) and cold (each pair once, in shuffled order), and a fresh probe
+    /// against a prebuilt candidate (probe search form + comparison: a gate with an indexed roster).
     Match(MatchArgs),
 }
 
@@ -141,7 +142,7 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
 fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
     // Templates are made in parallel (not timed); all timing runs on one thread.
     println!(
-        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
         "set",
         "pairs",
         "minut",
@@ -153,7 +154,8 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         "gen p50",
         "fresh p50",
         "fresh p90",
-        "cold p50"
+        "cold p50",
+        "probe+cmp p50"
     );
     let mut all = MatchTimes::default();
     let mut minutiae_sum = 0.0;
@@ -183,6 +185,9 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
                 }
                 times.fresh.push(best_of(args.runs, || {
                     black_box(ridgegate_matcher::compare(black_box(&templates[i]), black_box(&templates[j])));
+                }));
+                times.probe_fresh.push(best_of(args.runs, || {
+                    black_box(Probe::new(black_box(&templates[i])).compare(black_box(c)));
                 }));
             }
         }
@@ -236,6 +241,9 @@ struct MatchTimes {
     genuine: Vec<f64>,
     /// Fresh pair: both search forms and the comparison.
     fresh: Vec<f64>,
+    /// Fresh probe against a prebuilt candidate: the probe's search form and the comparison (a
+    /// gate whose roster was indexed at start-up).
+    probe_fresh: Vec<f64>,
     /// Fresh pair timed once per pair, pairs in shuffled order.
     cold: Vec<f64>,
 }
@@ -246,6 +254,7 @@ impl MatchTimes {
         self.compare.append(&mut other.compare);
         self.genuine.append(&mut other.genuine);
         self.fresh.append(&mut other.fresh);
+        self.probe_fresh.append(&mut other.probe_fresh);
         self.cold.append(&mut other.cold);
     }
 
@@ -256,7 +265,7 @@ impl MatchTimes {
         };
         let mean = self.compare.iter().sum::<f64>() / self.compare.len().max(1) as f64;
         println!(
-            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1}",
             self.compare.len(),
             q(&mut self.build, 0.5),
             q(&mut self.build, 0.9),
@@ -266,6 +275,7 @@ impl MatchTimes {
             q(&mut self.fresh, 0.5),
             q(&mut self.fresh, 0.9),
             q(&mut self.cold, 0.5),
+            q(&mut self.probe_fresh, 0.5),
         );
     }
 }
