@@ -2,6 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use ridgegate_core::{FingerImage, FingerPosition};
 use ridgegate_store::{AccessContext, ApplicantId, CapturedView, RedbStore, Store, StoreKey, TemplateUpdate};
@@ -201,7 +202,11 @@ fn reextract(store: &dyn Store, ctx: &AccessContext, dry_run: bool) -> anyhow::R
     }
     r.applicants = applicants.len();
     drop(all);
+    // Hours for a large store (one extraction per stale view): show progress on stderr.
+    let bar = ProgressBar::new(stale.len() as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} applicants {elapsed} eta {eta}")?);
     for id in &stale {
+        bar.inc(1);
         // Deleted meanwhile: nothing to do.
         let Some(e) = store.enrollment_with_images(ctx, id).with_context(|| format!("reading applicant {id}"))? else {
             continue;
@@ -230,6 +235,7 @@ fn reextract(store: &dyn Store, ctx: &AccessContext, dry_run: bool) -> anyhow::R
                 .with_context(|| format!("writing the re-extracted templates of applicant {id}"))?;
         }
     }
+    bar.finish_and_clear();
     Ok(r)
 }
 
