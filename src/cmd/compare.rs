@@ -42,7 +42,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match (&args.a, &args.b, &args.pairs) {
         (Some(a), Some(b), None) => {
             let s = Probe::new(&load(a, args.dpi)?).compare(&Candidate::new(&load(b, args.dpi)?));
-            println!("score {s} (estimated FMR {:.2e})", s.fmr());
+            // The table's FMR is the pool's; impostors captured on one sensor reach a score up to
+            // SAME_SENSOR_FMR_FACTOR times as often (see `calibration`).
+            println!(
+                "score {s} (estimated FMR {:.2e}; up to {:.2e} among impostors captured on one sensor)",
+                s.fmr(),
+                (s.fmr() * ridgegate_matcher::calibration::SAME_SENSOR_FMR_FACTOR).min(1.0)
+            );
             Ok(())
         }
         (None, None, Some(file)) => batch(file, args.dpi),

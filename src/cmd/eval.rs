@@ -453,7 +453,8 @@ fn print_calibration(sets: &[Set]) {
             jobs.push((a, b));
         }
     }
-    let mut raw: Vec<f32> = jobs
+    // (raw score, both images from one set, i.e. one sensor)
+    let mut raw: Vec<(f32, bool)> = jobs
         .par_iter()
         .flat_map_iter(|&(a, b)| {
             let (sa, sb) = (&sets[a], &sets[b]);
@@ -464,14 +465,17 @@ fn print_calibration(sets: &[Set]) {
                     if a == b && sa.samples[i].finger == sb.samples[j].finger {
                         continue;
                     }
-                    v.push(sa.probes[i].raw_score(&sb.candidates[j]));
+                    v.push((sa.probes[i].raw_score(&sb.candidates[j]), a == b));
                 }
             }
             v
         })
         .collect();
-    raw.sort_by(|a, b| b.total_cmp(a)); // descending
+    raw.sort_by(|a, b| b.0.total_cmp(&a.0)); // descending
+    let within: Vec<f32> = raw.iter().filter(|r| r.1).map(|r| r.0).collect();
+    let raw: Vec<f32> = raw.into_iter().map(|r| r.0).collect();
     let n = raw.len();
+    let mut knots = Vec::new();
     println!("\n// Calibration from {n} impostor comparisons ({} sets).", sets.len());
     println!("const TABLE: &[(f32, f32)] = &[");
     println!("    (0.0, 0.0),");
@@ -486,6 +490,7 @@ fn print_calibration(sets: &[Set]) {
         let r = raw[idx - 1];
         if r > last_raw {
             println!("    ({r:.5}, {:.2}),", -10.0 * fmr.log10());
+            knots.push((r, fmr));
             last_raw = r;
         }
         k += 1;
@@ -509,7 +514,33 @@ fn print_calibration(sets: &[Set]) {
         println!("    ({:.5}, {:.2}),", last_raw as f64 + extra / slope, base_score + extra);
     }
     println!("];");
-    let _ = calibration::score_from_raw(0.0);
+    print_same_sensor_ratio(&knots, &within);
+}
+
+/// The ratio of one sensor's impostor FMR (pairs within a set, `within` descending) to the
+/// table's FMR at each knot with at least 10 within-set impostors above it: the measurement behind
+/// [`calibration::SAME_SENSOR_FMR_FACTOR`], printed as a comment after the table.
+fn print_same_sensor_ratio(knots: &[(f32, f64)], within: &[f32]) {
+    const MIN_ABOVE: usize = 10;
+    let ratios: Vec<(f64, f64)> = knots
+        .iter()
+        .filter_map(|&(r, fmr)| {
+            let above = within.partition_point(|&w| w >= r);
+            (above >= MIN_ABOVE).then(|| (-10.0 * fmr.log10(), above as f64 / within.len() as f64 / fmr))
+        })
+        .collect();
+    let Some(&(at, max)) = ratios.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        println!("// one sensor: too few within-set impostor comparisons to compare with the table");
+        return;
+    };
+    let list: Vec<String> = ratios.iter().map(|(s, q)| format!("{s:.1}: {q:.2}")).collect();
+    println!(
+        "// one sensor ({} within-set impostor comparisons): FMR / table FMR at the knots with ≥ {MIN_ABOVE} above \
+         (score: ratio) {}; largest {max:.2} at score {at:.1}; SAME_SENSOR_FMR_FACTOR is {} (must be ≥ the largest)",
+        within.len(),
+        list.join(", "),
+        calibration::SAME_SENSOR_FMR_FACTOR
+    );
 }
 
 #[cfg(test)]

@@ -10,13 +10,15 @@
 //! | 20 | 1e-2 | |
 //! | 30 | 1e-3 | |
 //! | 40 | 1e-4 | typical verification threshold |
-//! | 50 | 1e-5 | exam-gate per-comparison threshold (see `docs` in the matcher) |
+//! | 50 | 1e-5 | near the exam gate's per-comparison threshold (53.8 by default: see the matcher's `fusion`) |
 //! | 60 | 1e-6 | |
 //!
 //! The matcher maps its raw similarity through a calibration table measured on impostor
 //! comparisons (`ridgegate-matcher`'s calibration module documents where the table comes
 //! from and how far the measurement reaches: beyond ~1/(number of impostor pairs) the FMR is an
-//! extrapolation).
+//! extrapolation). The table's FMR is that of a pool of sensors: impostors captured on one sensor
+//! reach a given score up to about twice as often (the matcher's
+//! `calibration::SAME_SENSOR_FMR_FACTOR`, which the gate's threshold allows for).
 
 use serde::{Deserialize, Serialize};
 
