@@ -43,7 +43,8 @@ pub struct Config {
     /// gallery); the per-comparison threshold is derived from it and the gallery size.
     pub duplicate_target_fmr: f64,
     /// A subject also counts as a duplicate when at least two different probe fingers reach this
-    /// score against it (40 = FMR 1e-4 each).
+    /// score against it (40 = FMR 1e-4 each over the calibration pool, up to 2e-4 within one
+    /// sensor: see `calibration::SAME_SENSOR_FMR_FACTOR`).
     pub duplicate_pair_score: Score,
     /// Gate decision policy (transaction FMR, attempts); `views` is set per request from the
     /// number of enrolled templates compared.

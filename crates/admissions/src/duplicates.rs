@@ -4,7 +4,8 @@
 //! position of every enrolled subject ([`Gallery::identify`]). A subject is a duplicate candidate
 //! when one finger reaches the single-finger threshold — derived from
 //! [`Config::duplicate_target_fmr`] and the number of comparisons made, so the chance that *any*
-//! impostor reaches it in the whole search stays at the target (union bound) — or when two or more
+//! impostor reaches it in the whole search stays at the target (union bound, with the calibration's
+//! same-sensor factor: `calibration::one_sensor_threshold`) — or when two or more
 //! different fingers each reach [`Config::duplicate_pair_score`]. Candidates are flagged for a
 //! supervisor; nothing is merged.
 //!
@@ -14,7 +15,7 @@
 use crate::config::Config;
 use crate::records::DuplicateCandidate;
 use ridgegate_core::Score;
-use ridgegate_matcher::{Filter, Gallery};
+use ridgegate_matcher::{Filter, Gallery, calibration};
 use ridgegate_store::Enrollment;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -45,7 +46,7 @@ pub fn duplicate_check(gallery: &Gallery, enrollment: &Enrollment, config: &Conf
     // Each probe meets roughly the gallery's templates of its finger position; use the whole
     // gallery as a conservative count.
     let comparisons = (probes * gallery_templates as u64).max(1);
-    let single = Score::from_fmr(config.duplicate_target_fmr / comparisons as f64);
+    let single = calibration::one_sensor_threshold(config.duplicate_target_fmr / comparisons as f64);
     let pair = config.duplicate_pair_score;
     let min = Score(single.0.min(pair.0));
     let own = enrollment.applicant.as_str();

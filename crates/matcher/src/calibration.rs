@@ -40,6 +40,13 @@ pub const MAX_SCORE: f32 = 300.0;
 /// `FMR / SAME_SENSOR_FMR_FACTOR` as its table FMR.
 pub const SAME_SENSOR_FMR_FACTOR: f64 = 2.0;
 
+/// The score threshold at which impostors captured on one sensor match with probability at most
+/// `fmr`: the table's score for `fmr / SAME_SENSOR_FMR_FACTOR`. What a decision that promises a
+/// false-match rate (a gate transaction, a duplicate search) compares scores with. Cheap; pure.
+pub fn one_sensor_threshold(fmr: f64) -> Score {
+    Score::from_fmr(fmr / SAME_SENSOR_FMR_FACTOR)
+}
+
 /// (raw score, calibrated score) knots, raw ascending. Calibration from 189440 impostor comparisons (8 sets).
 const TABLE: &[(f32, f32)] = &[
     (0.0, 0.0),

@@ -16,7 +16,7 @@
 //!   0.03 / 0.01, 0.050 / 0.017 / 0.0056 of them are admitted; without the factor 0.090 / 0.029 /
 //!   0.011, the last above its target.
 
-use crate::calibration::SAME_SENSOR_FMR_FACTOR;
+use crate::calibration::one_sensor_threshold;
 use ridgegate_core::Score;
 
 /// The score of a probe against a finger enrolled with several views: the best view.
@@ -67,10 +67,10 @@ pub enum GateDecision {
 impl GatePolicy {
     /// The per-comparison score threshold that keeps the transaction FMR at or below
     /// `target_fmr` on one sensor's impostors: table FMR `target / (attempts · views ·`
-    /// [`SAME_SENSOR_FMR_FACTOR`]`)`.
+    /// [`SAME_SENSOR_FMR_FACTOR`](crate::calibration::SAME_SENSOR_FMR_FACTOR)`)`.
     pub fn threshold(&self) -> Score {
         let chances = (self.max_attempts.max(1) * self.views.max(1)) as f64;
-        Score::from_fmr(self.target_fmr / (chances * SAME_SENSOR_FMR_FACTOR))
+        one_sensor_threshold(self.target_fmr / chances)
     }
 
     /// Decides after the finger scores of the attempts so far (one per attempt, in order).
@@ -129,7 +129,7 @@ mod tests {
         }
         let far = admitted as f64 / transactions as f64;
         // Expected 1 − (1 − 1e-2/24)^12 ≈ 0.00499; ± 4 standard deviations ≈ 0.0006.
-        assert_eq!(SAME_SENSOR_FMR_FACTOR, 2.0);
+        assert_eq!(crate::calibration::SAME_SENSOR_FMR_FACTOR, 2.0);
         assert!((0.0044..=0.0056).contains(&far), "transaction FAR {far}");
     }
 
