@@ -19,8 +19,9 @@
 //! on one sensor, the situation of a desk and gate fleet. On the within-set pairs alone (23,040,
 //! extractor v13) the FMR at a given score is 1.3–1.9× the table's from score 10 to 35 (1–3 score
 //! points): a score of 35 means FMR ≈ 3e-4 over the pool and up to ≈ 6e-4 within one sensor. Decisions
-//! that promise a false-accept rate divide it by [`SAME_SENSOR_FMR_FACTOR`] (see
-//! `fusion::GatePolicy::threshold`); `eval --calibrate` re-measures the ratio with the table.
+//! that promise a false-accept rate (the gate, the desk's duplicate search) take their threshold
+//! from [`one_sensor_threshold`], which divides it by [`SAME_SENSOR_FMR_FACTOR`]; `eval --calibrate`
+//! re-measures the ratio with the table.
 //!
 //! Regenerate after any change to extraction or matching:
 //! `cargo run --release -- eval --db ../shared/fingerprints/<each set> --calibrate` (all 8 sets),
