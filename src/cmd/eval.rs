@@ -204,6 +204,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut curves = Vec::new();
     let mut sets = Vec::new();
     let mut eers = Vec::new();
+    let mut crossings = Vec::new();
     // Per set: bootstrap replicates of the EER, and of the change against the baseline.
     let mut eer_reps: Vec<Vec<f64>> = Vec::new();
     let mut changes: Vec<(String, f64, Vec<f64>)> = Vec::new();
@@ -270,6 +271,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             100.0 * ci.high
         );
         eers.push(m.eer);
+        crossings.push(format!("{} {:.2}–{:.2}", set.name, 100.0 * m.eer_low, 100.0 * m.eer_high));
         let kinds = [(&genuine_pairs, &genuine, "genuine"), (&impostor_pairs, &impostor, "impostor")];
         if let Some(out) = scores_out.as_mut() {
             for (pairs, vals, kind) in kinds {
@@ -313,6 +315,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         curves.push((set.name.clone(), det_curve(&genuine, &impostor)));
         sets.push(set);
     }
+    println!(
+        "EER as the FVC protocol computes it: the midpoint of the interval where FMR and FNMR cross (%): {}",
+        crossings.join(", ")
+    );
     if eers.len() > 1 {
         println!("mean EER over {} sets: {:.2} %", eers.len(), 100.0 * eers.iter().sum::<f64>() / eers.len() as f64);
         let ci = Interval::from_replicates(mean(&eers), &mean_replicates(&eer_reps), CONFIDENCE);

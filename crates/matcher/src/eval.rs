@@ -19,8 +19,14 @@ pub const FVC_SETS: [(&str, u16); 8] = [
 /// Operating points of one experiment. Rates are fractions (0.01 = 1 %).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Metrics {
-    /// Equal error rate: where FMR and FNMR cross (mean of the two at the crossing).
+    /// Equal error rate as the FVC protocol computes it: the midpoint of
+    /// `[eer_low, eer_high]`. With few trials the rates move in steps (one genuine pair of 280
+    /// is 0.36 %, one impostor pair of 2,880 is 0.035 %), so the interval is reported as well.
     pub eer: f64,
+    /// Lower end of the interval in which FMR and FNMR cross (see [`Metrics::eer`]).
+    pub eer_low: f64,
+    /// Upper end of that interval.
+    pub eer_high: f64,
     /// Lowest FNMR with FMR ≤ 1 %.
     pub fmr100: f64,
     /// Lowest FNMR with FMR ≤ 0.1 %.
@@ -66,23 +72,30 @@ pub fn det_curve(genuine: &[f64], impostor: &[f64]) -> Vec<DetPoint> {
         .collect()
 }
 
-/// The equal error rate of a DET curve (thresholds ascending): the first threshold where FNMR ≥
-/// FMR, interpolated linearly with the previous point (1 when the curves never cross).
+/// The equal error rate of a DET curve (thresholds ascending), as the FVC protocol defines it
+/// (Maio, Maltoni, Cappelli, Wayman and Jain, "FVC2000: Fingerprint Verification Competition",
+/// IEEE TPAMI 24(3), 2002; also `pyeer`, which `../shared/docs/evaluation.md` names): with
+/// `t1` the highest threshold where FNMR ≤ FMR and `t2` the lowest where FNMR ≥ FMR, the EER
+/// lies in `[FNMR(t1), FMR(t1)]` when that interval is the narrower one (smaller sum), else in
+/// `[FMR(t2), FNMR(t2)]`; the EER is the interval's midpoint. Returns `(low, high)`; an empty
+/// curve gives `(1, 1)`. Cost O(points).
+fn eer_interval(det: &[DetPoint]) -> (f64, f64) {
+    // FNMR − FMR never decreases along ascending thresholds, so t1 and t2 are found by one
+    // binary search each (partition points of the two predicates).
+    let t1 = det.partition_point(|p| p.fnmr <= p.fmr).checked_sub(1);
+    let t2 = det.partition_point(|p| p.fnmr < p.fmr);
+    match (t1.map(|k| det[k]), det.get(t2)) {
+        (Some(a), Some(b)) if a.fnmr + a.fmr <= b.fnmr + b.fmr => (a.fnmr, a.fmr),
+        (_, Some(b)) => (b.fmr, b.fnmr),
+        (Some(a), None) => (a.fnmr, a.fmr),
+        (None, None) => (1.0, 1.0),
+    }
+}
+
+/// The midpoint of [`eer_interval`].
 fn eer_of(det: &[DetPoint]) -> f64 {
-    if det.len() == 1 {
-        return (det[0].fmr + det[0].fnmr) / 2.0;
-    }
-    for w in det.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if a.fnmr <= a.fmr && b.fnmr >= b.fmr {
-            // Interpolate the crossing of the two straight segments.
-            let da = a.fmr - a.fnmr;
-            let db = b.fnmr - b.fmr;
-            let t = if da + db > 0.0 { da / (da + db) } else { 0.5 };
-            return a.fmr + (b.fmr - a.fmr) * t;
-        }
-    }
-    1.0
+    let (low, high) = eer_interval(det);
+    (low + high) / 2.0
 }
 
 impl Metrics {
@@ -90,8 +103,11 @@ impl Metrics {
     pub fn from_scores(genuine: &[f64], impostor: &[f64]) -> Metrics {
         let det = det_curve(genuine, impostor);
         let lowest_fnmr = |max_fmr: f64| det.iter().filter(|p| p.fmr <= max_fmr).map(|p| p.fnmr).fold(1.0, f64::min);
+        let (eer_low, eer_high) = eer_interval(&det);
         Metrics {
-            eer: eer_of(&det),
+            eer: (eer_low + eer_high) / 2.0,
+            eer_low,
+            eer_high,
             fmr100: lowest_fnmr(0.01),
             fmr1000: lowest_fnmr(0.001),
             zero_fmr: lowest_fnmr(0.0),
@@ -302,6 +318,33 @@ mod tests {
         let m = Metrics::from_scores(&g, &i);
         assert!((m.eer - 0.25).abs() < 0.02, "{}", m.eer);
         assert!(m.zero_fmr > 0.45 && m.zero_fmr <= 0.51, "{}", m.zero_fmr);
+    }
+
+    /// The FVC protocol's EER on a set's shape (280 genuine, 2,880 impostor trials) where one
+    /// genuine pair scores below 11 impostors: FNMR 1/280 meets FMR stepping from 11/2880 to
+    /// 10/2880. The narrower interval is [10/2880, 1/280] (sum 0.70 % against 0.74 % for
+    /// [1/280, 11/2880]), so the EER is its midpoint, 0.352 %; a linear interpolation of the
+    /// two curves would give 1/280 = 0.357 %.
+    #[test]
+    fn eer_is_the_midpoint_of_the_narrower_fvc_interval() {
+        let mut g = vec![16.0];
+        g.extend((0..279).map(|k| 40.0 + k as f64));
+        let mut i: Vec<f64> = (0..10).map(|k| 25.0 + k as f64).collect();
+        i.push(21.0);
+        i.extend((0..2869).map(|k| k as f64 / 2869.0 * 15.0));
+        let m = Metrics::from_scores(&g, &i);
+        assert_eq!((m.eer_low, m.eer_high), (10.0 / 2880.0, 1.0 / 280.0));
+        assert_eq!(m.eer, (10.0 / 2880.0 + 1.0 / 280.0) / 2.0);
+        // The other branch: 11 impostors and 20 genuine pairs tie at 11. At t1 = 11 FNMR is
+        // 1/280 and FMR 11/2880 (sum 0.74 %); at t2 = the next score FNMR jumps to 21/280 (7.5 %),
+        // so the interval at t1 is the narrower one.
+        let mut g2 = vec![10.0];
+        g2.extend([11.0; 20]);
+        g2.extend((0..259).map(|k| 40.0 + k as f64));
+        let mut i2 = vec![11.0; 11];
+        i2.extend((0..2869).map(|k| k as f64 / 2869.0));
+        let m2 = Metrics::from_scores(&g2, &i2);
+        assert_eq!((m2.eer_low, m2.eer_high), (1.0 / 280.0, 11.0 / 2880.0));
     }
 
     fn trials(genuine: &[(f64, u32)], impostor: &[(f64, u32, u32)]) -> Vec<Trial> {
