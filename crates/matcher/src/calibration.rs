@@ -17,7 +17,7 @@
 //! **One sensor's impostors match more often than the pool's.** The pool is mostly cross-set pairs
 //! (different sensors, resolutions and image sizes), which score lower than impostor pairs captured
 //! on one sensor, the situation of a desk and gate fleet. On the within-set pairs alone (23,040,
-//! extractor v13) the FMR at a given score is 1.3–1.9× the table's from score 10 to 35 (1–3 score
+//! extractor v13) the FMR at a given score is 1.3–1.7× the table's from score 10 to 35 (1–2.4 score
 //! points): a score of 35 means FMR ≈ 3e-4 over the pool and up to ≈ 6e-4 within one sensor. Decisions
 //! that promise a false-accept rate (the gate, the desk's duplicate search) take their threshold
 //! from [`one_sensor_threshold`], which divides it by [`SAME_SENSOR_FMR_FACTOR`]; `eval --calibrate`
@@ -35,9 +35,10 @@ pub const MAX_SCORE: f32 = 300.0;
 
 /// How much more often impostors captured on one sensor reach a score than the table says: an upper
 /// bound of the ratio (within-set FMR) / (table FMR), measured by `eval --calibrate` over the
-/// table's knots with at least 10 within-set impostors above them (extractor v13: 1.06 at score
-/// 2.5, 1.5–1.8 at scores 17.5–32.5, largest 1.92 at score 35 with 13 pairs above it), rounded up
-/// to 2 (3 dB). A decision that promises an FMR on one sensor's impostors uses
+/// table's knots with at least 10 within-set impostors above them (extractor v13, neighbour reach
+/// 2.5σS: 1.06 at score 2.5, 1.3–1.4 at 10–15, 1.5–1.7 at 17.5–35, largest 1.72 at score 25; with
+/// the reach at 3σS the largest was 1.92, at score 35 with 13 pairs above it), rounded up to 2
+/// (3 dB). A decision that promises an FMR on one sensor's impostors uses
 /// `FMR / SAME_SENSOR_FMR_FACTOR` as its table FMR.
 pub const SAME_SENSOR_FMR_FACTOR: f64 = 2.0;
 
@@ -52,29 +53,29 @@ pub fn one_sensor_threshold(fmr: f64) -> Score {
 const TABLE: &[(f32, f32)] = &[
     (0.0, 0.0),
     (0.00732, 2.50),
-    (0.00820, 5.00),
-    (0.00906, 7.50),
-    (0.00998, 10.00),
-    (0.01093, 12.50),
-    (0.01200, 15.00),
-    (0.01309, 17.50),
-    (0.01429, 20.00),
-    (0.01558, 22.50),
+    (0.00819, 5.00),
+    (0.00905, 7.50),
+    (0.00996, 10.00),
+    (0.01092, 12.50),
+    (0.01196, 15.00),
+    (0.01308, 17.50),
+    (0.01427, 20.00),
+    (0.01554, 22.50),
     (0.01690, 25.00),
-    (0.01836, 27.50),
-    (0.01965, 30.00),
-    (0.02107, 32.50),
-    (0.02268, 35.00),
-    (0.02431, 37.50),
-    (0.02525, 40.00),
+    (0.01833, 27.50),
+    (0.01968, 30.00),
+    (0.02121, 32.50),
+    (0.02282, 35.00),
+    (0.02451, 37.50),
+    (0.02671, 40.00),
     (0.02833, 42.50),
-    (0.02974, 45.00),
-    (0.03108, 47.50),
-    (0.03198, 50.00),
-    // extrapolated: 1788.844 score points per raw unit beyond the data
-    (0.03757, 62.77),
-    (0.04316, 72.77),
-    (0.05434, 92.77),
+    (0.03047, 45.00),
+    (0.03114, 47.50),
+    (0.03277, 50.00),
+    // extrapolated: 1727.033 score points per raw unit beyond the data
+    (0.03856, 62.77),
+    (0.04435, 72.77),
+    (0.05593, 92.77),
 ];
 
 /// Maps a raw score through the table (piecewise linear). Beyond the last knot the last segment's

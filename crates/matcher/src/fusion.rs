@@ -9,12 +9,13 @@
 //! * [`GatePolicy::threshold`] therefore sets the per-comparison threshold at
 //!   `FMR_target / (attempts · views · SAME_SENSOR_FMR_FACTOR)`: the last factor (2) because the
 //!   calibration table's FMR comes from a pool of mostly cross-sensor pairs, and impostors captured
-//!   on one sensor (a gate's) reach a given score up to 1.9× as often
+//!   on one sensor (a gate's) reach a given score up to 1.7× as often (1.9× before the
+//!   cylinders' reach was cut to 2.5σS)
 //!   ([`crate::calibration::SAME_SENSOR_FMR_FACTOR`]). With the recommended target 1e-4, 3
 //!   attempts and 4 views that is a table FMR of 4.2e-6, i.e. a score threshold of 53.8.
 //!   Measured on the 8 FVC sets (720 impostor transactions, `gate_fvc` test): at targets 0.1 /
-//!   0.03 / 0.01, 0.050 / 0.017 / 0.0056 of them are admitted; without the factor 0.090 / 0.029 /
-//!   0.011, the last above its target.
+//!   0.03 / 0.01, 0.050 / 0.0125 / 0.0042 of them are admitted; without the factor 0.089 / 0.026 /
+//!   0.0083 (and with the earlier 3σS reach 0.090 / 0.029 / 0.011, the last above its target).
 
 use crate::calibration::one_sensor_threshold;
 use ridgegate_core::Score;

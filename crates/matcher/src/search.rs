@@ -23,7 +23,7 @@ const CELLS: usize = SPATIAL_CELLS * SPATIAL_CELLS;
 const CELL_SIDE: f32 = 2.0 * CYLINDER_RADIUS / SPATIAL_CELLS as f32;
 const LAYER_ANGLE: f32 = TAU / DIRECTION_CELLS as f32;
 /// Neighbours farther than this from the centre cannot contribute to any cell.
-const NEIGHBOUR_REACH: f32 = CYLINDER_RADIUS + 3.0 * SIGMA_SPATIAL;
+const NEIGHBOUR_REACH: f32 = CYLINDER_RADIUS + SPATIAL_REACH_SIGMAS * SIGMA_SPATIAL;
 /// Resolution of the spatial Gaussian table, steps per px.
 const GAUSS_STEPS_PER_PX: f32 = 20.0;
 /// Entries of the directional contribution table over a full turn.
@@ -184,7 +184,8 @@ pub(crate) fn disc_cells() -> usize {
     GEOMETRY.disc_cells
 }
 
-/// `exp(−t²/2σS²) / (σS·√2π)` for t ≥ 0 in steps of 1/[`GAUSS_STEPS_PER_PX`] px, up to 3σS.
+/// `exp(−t²/2σS²) / (σS·√2π)` for t ≥ 0 in steps of 1/[`GAUSS_STEPS_PER_PX`] px, up to
+/// [`SPATIAL_REACH_SIGMAS`]·σS.
 /// A fixed-size array, so that a clamped index needs no bounds check.
 static SPATIAL_GAUSS: LazyLock<[f32; GAUSS_ENTRIES]> = LazyLock::new(|| {
     let norm = 1.0 / (SIGMA_SPATIAL * (TAU).sqrt());
@@ -195,8 +196,8 @@ static SPATIAL_GAUSS: LazyLock<[f32; GAUSS_ENTRIES]> = LazyLock::new(|| {
         (-t * t / (2.0 * SIGMA_SPATIAL * SIGMA_SPATIAL)).exp() * norm.sqrt()
     })
 });
-/// Entries of [`SPATIAL_GAUSS`]: 0 to 3σS and one past it.
-const GAUSS_ENTRIES: usize = (3.0 * SIGMA_SPATIAL * GAUSS_STEPS_PER_PX) as usize + 2;
+/// Entries of [`SPATIAL_GAUSS`]: 0 to the reach and one past it.
+const GAUSS_ENTRIES: usize = (SPATIAL_REACH_SIGMAS * SIGMA_SPATIAL * GAUSS_STEPS_PER_PX) as usize + 2;
 
 /// Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
 fn erf(x: f64) -> f64 {
@@ -472,7 +473,8 @@ fn match_order_by_comparison(minutiae: &[Minutia]) -> Vec<usize> {
 /// Builds the cylinder of `all[c]` into `words`; false if the cylinder is invalid. `values` is
 /// scratch space (one accumulator per cell and layer, cell-major) that must be all zero on entry
 /// and is left all zero. Cost: one distance test per minutia, then per neighbour within
-/// [`NEIGHBOUR_REACH`] two vector multiply-adds per cell within 3σS of it (≤ 16 cells). The
+/// [`NEIGHBOUR_REACH`] two vector multiply-adds per cell within the reach
+/// ([`SPATIAL_REACH_SIGMAS`]·σS) of it (≤ 9 cells). The
 /// neighbour search, angle wrap and thresholding have no data-dependent branches: on inputs the
 /// branch predictor has not seen (every fresh comparison) they mispredicted often.
 #[inline(always)]
@@ -522,7 +524,7 @@ fn build_cylinder(
         return false;
     }
     // Contributions: each neighbour adds (spatial Gaussian) × (directional weight per layer) to
-    // the cells whose centre lies within 3σS of it along each axis.
+    // the cells whose centre lies within the reach of it along each axis.
     let gauss = &*SPATIAL_GAUSS;
     let gauss_at = |t: f32| gauss[table_index(t.abs() * GAUSS_STEPS_PER_PX).min(gauss.len() - 1)];
     let dirw = &*DIRECTION_WEIGHTS;
@@ -594,16 +596,17 @@ fn add_scaled(acc: &mut [f32; LANES], s: f32, w: &[f32; LANES]) {
     *acc = std::array::from_fn(|k| a[k] + s * w[k]);
 }
 
-/// The cells (first, last index along one axis) whose centre lies within 3σS of coordinate `u`
+/// The cells (first, last index along one axis) whose centre lies within the reach
+/// ([`SPATIAL_REACH_SIGMAS`]·σS) of coordinate `u`
 /// (cylinder frame), or `None` when none does. `ceil`/`floor` by truncation: baseline x86-64
 /// has no rounding instruction and the library calls cost more than the rest of a neighbour.
 #[inline]
 fn cell_span(u: f32) -> Option<(usize, usize)> {
-    const REACH: f32 = 3.0 * SIGMA_SPATIAL;
+    const REACH: f32 = SPATIAL_REACH_SIGMAS * SIGMA_SPATIAL;
     // A multiplication instead of a division (several times its latency); the spans differ from
-    // the divided form's only for a cell centre within float rounding of 3σS, whose contribution
-    // (the Gaussian at 3σS, 1 % of its peak) is then added or not. Scores on the FVC sets are
-    // identical.
+    // the divided form's only for a cell centre within float rounding of the reach, whose
+    // contribution (the Gaussian there, 4 % of its peak) is then added or not. Scores on the FVC
+    // sets were identical (measured with the reach at 3σS).
     const INVERSE_SIDE: f32 = 1.0 / CELL_SIDE;
     let half = SPATIAL_CELLS as f32 / 2.0;
     let lo = (u - REACH) * INVERSE_SIDE + half - 0.5;
@@ -748,7 +751,7 @@ mod tests {
             return false;
         }
         // Contributions: each neighbour adds (spatial Gaussian) × (directional weight per layer) to
-        // the cells whose centre lies within 3σS of it along each axis.
+        // the cells whose centre lies within the reach of it along each axis.
         values.iter_mut().for_each(|v| *v = [0.0; LANES]);
         let gauss = &*SPATIAL_GAUSS;
         let gauss_at = |t: f32| gauss[table_index(t.abs() * GAUSS_STEPS_PER_PX).min(gauss.len() - 1)];
@@ -798,7 +801,7 @@ mod tests {
     }
 
     fn cell_span_reference(u: f32) -> Option<(usize, usize)> {
-        let (reach, half) = (3.0 * SIGMA_SPATIAL, SPATIAL_CELLS as f32 / 2.0);
+        let (reach, half) = (SPATIAL_REACH_SIGMAS * SIGMA_SPATIAL, SPATIAL_CELLS as f32 / 2.0);
         let i0 = ((u - reach) * (1.0 / CELL_SIDE) + half - 0.5).ceil().max(0.0) as usize;
         let i1 = ((u + reach) * (1.0 / CELL_SIDE) + half - 0.5).floor().min(SPATIAL_CELLS as f32 - 1.0);
         if i1 < 0.0 { None } else { Some((i0, i1 as usize)) }
