@@ -24,10 +24,11 @@ pub const SIGMA_SPATIAL: f32 = 28.0 / 3.0;
 /// A neighbour contributes to the cells whose centres lie within this many σS of it along each
 /// axis (the Gaussian there is 4.4 % of its peak), and only neighbours within R plus this many σS
 /// of the centre count (Cappelli et al.: 3, where it is 1.1 %). Measured against 3 on the 8 FVC
-/// sets (extractor v13): search-form build p50 24.1–24.5 → 22.1–22.5 µs and fresh pair 70.1–72.6 →
-/// 66.8–68.1 µs (`ridgegate bench match` on the sets' templates, alternating runs); mean EER
+/// sets (extractor v13; `ridgegate bench match` on the sets' templates, two runs each, alternating):
+/// search-form build p50 23.1–23.2 → 21.0–21.3 µs, fresh pair 68.4–68.6 → 63.5–64.0 µs; mean EER
 /// 1.05 → 1.03 % (paired bootstrap −0.02 points, 90 % CI −0.08 … +0.14), 16-shift mean 1.23 →
-/// 1.23 %. 2.0: build 19.9 µs, fresh 61.7 µs, mean EER 1.04 %, but FVC2002 DB2 0.35 → 0.53 %.
+/// 1.23 %. 2.0 (against 3, back to back, 3 runs per item): build 24.0 → 19.9 µs, fresh 71.5 →
+/// 61.7 µs, mean EER 1.04 %, but FVC2002 DB2 0.35 → 0.53 %.
 pub const SPATIAL_REACH_SIGMAS: f32 = 2.5;
 /// Standard deviation σD of the directional Gaussian contribution, radians (40°).
 pub const SIGMA_DIRECTION: f32 = 2.0 * PI / 9.0;
