@@ -9,6 +9,8 @@
 //!   impostors); time per element = mean comparison.
 //! * `matcher/fresh pair/<set>`: [`compare`] (both search forms + comparison) over every 16th pair;
 //!   time per element = mean fresh pair.
+//! * `matcher/fresh probe/<set>`: the probe's search form + comparison with a prebuilt candidate
+//!   (a gate's indexed roster, a gallery) over the same pairs; time per element = mean.
 //! * `matcher/Candidate::new/<set>`: the search form of every template; per element = mean build.
 //!
 //! Criterion gives means over many pairs; `ridgegate bench match --db …` gives the per-pair
@@ -94,6 +96,9 @@ fn matcher(c: &mut Criterion) {
         b.iter(|| black_box(&p0).compare(black_box(&c8)))
     });
     g.bench_function("fresh pair (101_1 vs 101_2)", |b| b.iter(|| compare(black_box(&t[0]), black_box(&t[1]))));
+    g.bench_function("fresh probe vs prebuilt candidate (101_1 vs 101_2)", |b| {
+        b.iter(|| Probe::new(black_box(&t[0])).compare(black_box(&c1)))
+    });
 
     for (name, t) in &sets {
         let probes: Vec<Probe> = t.iter().map(Probe::new).collect();
@@ -108,6 +113,9 @@ fn matcher(c: &mut Criterion) {
         g.throughput(Throughput::Elements(sample.len() as u64));
         g.bench_function(format!("fresh pair/{name}"), |b| {
             b.iter(|| sample.iter().map(|&(i, j)| compare(black_box(&t[i]), black_box(&t[j])).0).sum::<f32>())
+        });
+        g.bench_function(format!("fresh probe/{name}"), |b| {
+            b.iter(|| sample.iter().map(|&(i, j)| Probe::new(black_box(&t[i])).compare(&cands[j]).0).sum::<f32>())
         });
         g.throughput(Throughput::Elements(t.len() as u64));
         g.bench_function(format!("Candidate::new/{name}"), |b| {

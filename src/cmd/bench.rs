@@ -35,7 +35,8 @@ pub enum BenchCommand {
     /// 1:1 matcher speed per FVC-style set (single thread): search-form build, comparison with a
     /// prebuilt probe over every pair of the set, fresh pair (both search forms + comparison),
     /// repeated (fastest run) and cold (each pair once, in shuffled order), and a fresh probe
-    /// against a prebuilt candidate (probe search form + comparison: a gate with an indexed roster).
+    /// against a prebuilt candidate (probe search form + comparison: a gate with an indexed roster);
+    /// the comparison and the fresh probe are also timed cold.
     Match(MatchArgs),
 }
 
@@ -142,7 +143,7 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
 fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
     // Templates are made in parallel (not timed); all timing runs on one thread.
     println!(
-        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "{:<18} {:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>12} {:>14}",
         "set",
         "pairs",
         "minut",
@@ -155,7 +156,9 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         "fresh p50",
         "fresh p90",
         "cold p50",
-        "probe+cmp p50"
+        "probe+cmp p50",
+        "cold cmp p50",
+        "cold probe p50"
     );
     let mut all = MatchTimes::default();
     let mut minutiae_sum = 0.0;
@@ -194,10 +197,22 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         // Cold fresh pairs: every pair once, in a shuffled order, so that neither the branch
         // predictors nor the caches have just seen the templates (as at a gate, where each
         // comparison is new); the repeated figures above are the best case.
-        for (i, j) in shuffled_pairs(templates.len()) {
+        // One pass per operation, so that no operation warms the next one's pair.
+        let order = shuffled_pairs(templates.len());
+        for &(i, j) in &order {
             let t0 = Instant::now();
             black_box(ridgegate_matcher::compare(black_box(&templates[i]), black_box(&templates[j])));
             times.cold.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
+        for &(i, j) in &order {
+            let t0 = Instant::now();
+            black_box(black_box(&probes[i]).compare(black_box(&candidates[j])));
+            times.cold_compare.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
+        for &(i, j) in &order {
+            let t0 = Instant::now();
+            black_box(Probe::new(black_box(&templates[i])).compare(black_box(&candidates[j])));
+            times.cold_probe_fresh.push(t0.elapsed().as_secs_f64() * 1e6);
         }
         let minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / templates.len().max(1) as f64;
         minutiae_sum += minutiae;
@@ -209,8 +224,8 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         all.print("all", minutiae_sum / args.dbs.len() as f64);
     }
     println!(
-        "µs per operation, single thread, fastest of {} runs per item (cold: one run per pair, shuffled order); \
-         p50/p90 over items",
+        "µs per operation, single thread, fastest of {} runs per item (cold: one run per pair, shuffled order, \
+         one pass per operation); p50/p90 over items",
         args.runs
     );
     Ok(())
@@ -246,6 +261,10 @@ struct MatchTimes {
     probe_fresh: Vec<f64>,
     /// Fresh pair timed once per pair, pairs in shuffled order.
     cold: Vec<f64>,
+    /// Comparison with prebuilt search forms, timed once per pair in the same order.
+    cold_compare: Vec<f64>,
+    /// Fresh probe against a prebuilt candidate, timed once per pair in the same order.
+    cold_probe_fresh: Vec<f64>,
 }
 
 impl MatchTimes {
@@ -256,6 +275,8 @@ impl MatchTimes {
         self.fresh.append(&mut other.fresh);
         self.probe_fresh.append(&mut other.probe_fresh);
         self.cold.append(&mut other.cold);
+        self.cold_compare.append(&mut other.cold_compare);
+        self.cold_probe_fresh.append(&mut other.cold_probe_fresh);
     }
 
     fn print(&mut self, name: &str, minutiae: f64) {
@@ -265,7 +286,7 @@ impl MatchTimes {
         };
         let mean = self.compare.iter().sum::<f64>() / self.compare.len().max(1) as f64;
         println!(
-            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1}",
+            "{name:<18} {:>5} {minutiae:>6.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {mean:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>12.1} {:>14.1}",
             self.compare.len(),
             q(&mut self.build, 0.5),
             q(&mut self.build, 0.9),
@@ -276,6 +297,8 @@ impl MatchTimes {
             q(&mut self.fresh, 0.9),
             q(&mut self.cold, 0.5),
             q(&mut self.probe_fresh, 0.5),
+            q(&mut self.cold_compare, 0.5),
+            q(&mut self.cold_probe_fresh, 0.5),
         );
     }
 }
