@@ -199,21 +199,15 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         // comparison is new); the repeated figures above are the best case.
         // One pass per operation, so that no operation warms the next one's pair.
         let order = shuffled_pairs(templates.len());
-        for &(i, j) in &order {
-            let t0 = Instant::now();
+        times.cold = once_per_pair(&order, |i, j| {
             black_box(ridgegate_matcher::compare(black_box(&templates[i]), black_box(&templates[j])));
-            times.cold.push(t0.elapsed().as_secs_f64() * 1e6);
-        }
-        for &(i, j) in &order {
-            let t0 = Instant::now();
+        });
+        times.cold_compare = once_per_pair(&order, |i, j| {
             black_box(black_box(&probes[i]).compare(black_box(&candidates[j])));
-            times.cold_compare.push(t0.elapsed().as_secs_f64() * 1e6);
-        }
-        for &(i, j) in &order {
-            let t0 = Instant::now();
+        });
+        times.cold_probe_fresh = once_per_pair(&order, |i, j| {
             black_box(Probe::new(black_box(&templates[i])).compare(black_box(&candidates[j])));
-            times.cold_probe_fresh.push(t0.elapsed().as_secs_f64() * 1e6);
-        }
+        });
         let minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / templates.len().max(1) as f64;
         minutiae_sum += minutiae;
         let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -229,6 +223,18 @@ fn bench_match(args: &MatchArgs) -> anyhow::Result<()> {
         args.runs
     );
     Ok(())
+}
+
+/// µs of one run of `f` per pair of `order`, in that order.
+fn once_per_pair(order: &[(usize, usize)], mut f: impl FnMut(usize, usize)) -> Vec<f64> {
+    order
+        .iter()
+        .map(|&(i, j)| {
+            let t0 = Instant::now();
+            f(i, j);
+            t0.elapsed().as_secs_f64() * 1e6
+        })
+        .collect()
 }
 
 /// Every unordered pair `(i, j)`, `i < j < n`, once, in a fixed pseudo-random order (Fisher–Yates
